@@ -1,0 +1,17 @@
+"""Template context shared by every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from baobab.core.permissions import is_community_admin
+
+
+def community(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "community_name": settings.COMMUNITY_NAME,
+        "is_community_admin": is_community_admin(getattr(request, "user", None)),
+    }

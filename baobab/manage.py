@@ -1,0 +1,17 @@
+"""The ``baobab`` command: Django's management commands with Baobab's settings."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baobab.settings")
+    from django.core.management import execute_from_command_line  # noqa: PLC0415
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

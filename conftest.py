@@ -1,0 +1,61 @@
+"""Fixtures shared by every app's tests: teams, users in roles, API clients."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from baobab.core.choices import Role, TeamType
+from baobab.core.models import Membership, Team, User
+from baobab.core.services import create_token
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_team(db: None) -> Callable[..., Team]:
+    def make(short_name: str | None = None, **fields: Any) -> Team:
+        n = next(_counter)
+        fields.setdefault("name", f"Team {n}")
+        fields.setdefault("team_type", TeamType.NATIONAL)
+        return Team.objects.create(short_name=short_name or f"team-{n}", **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    def make(
+        username: str | None = None,
+        *,
+        team: Team | None = None,
+        role: Role = Role.VIEWER,
+        password: str = "correct horse battery staple",  # noqa: S107 (test fixture)
+        **fields: Any,
+    ) -> User:
+        user = User.objects.create_user(
+            username=username or f"user{next(_counter)}", password=password, **fields
+        )
+        if team is not None:
+            Membership.objects.create(user=user, team=team, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def api_client_for() -> Callable[[User | None], APIClient]:
+    """An API client authenticated with a fresh token of ``user`` (or anonymous)."""
+
+    def make(user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            _token, key = create_token(user, acting_user=None)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    return make
