@@ -12,8 +12,17 @@ from rest_framework.test import APIClient
 from baobab.core.choices import Role, TeamType
 from baobab.core.models import Membership, Team, User
 from baobab.core.services import create_token
+from baobab.directory import index as lookup_index
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_lookup_index() -> None:
+    """Each test starts without the previous test's in-memory look-up index:
+    rolled-back transactions also roll back the generation counter the index
+    trusts, so an index built in one test could otherwise answer in the next."""
+    lookup_index.reset_index()
 
 
 @pytest.fixture

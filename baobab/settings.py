@@ -230,7 +230,10 @@ REST_FRAMEWORK = {
         "baobab.core.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "baobab.core.api.permissions.SecondFactorPassed",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
@@ -247,6 +250,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "baobab.directory.choices.OrganisationKind",
+        "ContactKindEnum": "baobab.directory.choices.ContactKind",
+        "ClaimKindEnum": "baobab.directory.choices.ClaimKind",
+        "PhoneKindEnum": "baobab.directory.choices.PhoneKind",
+        "HolderKindEnum": "baobab.directory.choices.HolderKind",
+        "QueryKindEnum": ["ip", "prefix", "asn", "domain", "url", "country"],
+    },
 }
 
 # --- Tasks ------------------------------------------------------------------

@@ -26,6 +26,18 @@ short_name_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
     _("Use letters, digits, dots, dashes or underscores (at most 64)."),
 )
+# Words the directory's addresses use after /teams/ or /organisations/.
+RESERVED_SHORT_NAMES = frozenset({"new"})
+
+
+def validate_unreserved_short_name(value: str) -> None:
+    """Refuse short names that would collide with a page address."""
+    if value.lower() in RESERVED_SHORT_NAMES:
+        raise ValidationError(
+            _("%(value)s is reserved; choose another short name.") % {"value": value}
+        )
+
+
 country_validator = RegexValidator(
     r"^[A-Z]{2}$", _("Use a two-letter ISO 3166 country code, such as KE.")
 )
@@ -57,7 +69,11 @@ class User(AbstractUser):
 class Team(models.Model):
     """A CSIRT/CERT of the community: its identity and directory profile."""
 
-    short_name = models.CharField(_("short name"), max_length=64, validators=[short_name_validator])
+    short_name = models.CharField(
+        _("short name"),
+        max_length=64,
+        validators=[short_name_validator, validate_unreserved_short_name],
+    )
     name = models.CharField(_("name"), max_length=200)
     team_type = models.CharField(_("type"), max_length=16, choices=TeamType.choices)
     country = models.CharField(

@@ -39,6 +39,13 @@ class ClaimKind(models.TextChoices):
     COUNTRY = "country", _("Country")
 
 
+class HolderKind(models.TextChoices):
+    """Who holds a constituency claim."""
+
+    TEAM = "team", _("Team")
+    ORGANISATION = "organisation", _("Organisation")
+
+
 class ClaimSource(models.TextChoices):
     MANUAL = "manual", _("Entered by hand")
     IMPORTED = "imported", _("Imported")

@@ -10,7 +10,13 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from baobab.core.models import Shared, Team, country_validator, short_name_validator
+from baobab.core.models import (
+    Shared,
+    Team,
+    country_validator,
+    short_name_validator,
+    validate_unreserved_short_name,
+)
 from baobab.directory.choices import (
     ClaimKind,
     ClaimSource,
@@ -23,7 +29,11 @@ from baobab.directory.choices import (
 class Organisation(models.Model):
     """A constituent or partner: an ISP, a ministry, a bank, an expert …"""
 
-    short_name = models.CharField(_("short name"), max_length=64, validators=[short_name_validator])
+    short_name = models.CharField(
+        _("short name"),
+        max_length=64,
+        validators=[short_name_validator, validate_unreserved_short_name],
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=OrganisationKind.choices)
     country = models.CharField(

@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, mixins, permissions, status, viewsets
-from rest_framework.authentication import SessionAuthentication
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from baobab.core import services, totp
+from baobab.core import services
+from baobab.core.api.permissions import AUTHENTICATED, IsCommunityAdmin
 from baobab.core.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenSerializer,
@@ -24,7 +22,6 @@ from baobab.core.api.serializers import (
 )
 from baobab.core.filtersets import AuditEntryFilterSet
 from baobab.core.models import ApiToken, AuditEntry, User
-from baobab.core.permissions import is_community_admin
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -49,34 +46,7 @@ def requesting_user(request: Request) -> User:
     return user
 
 
-class IsCommunityAdmin(permissions.BasePermission):
-    """Community administrators only."""
-
-    message = _("Only community administrators may do this.")
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return is_community_admin(request.user)
-
-
-class SecondFactorPassed(permissions.BasePermission):
-    """A browser session must have passed (or enrolled) the second factor.
-
-    API tokens are a factor of their own; a session that has only passed the
-    password must not reach the API, where it could create a token.
-    """
-
-    message = _("Pass the second factor on the login page first.")
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        if not isinstance(request.successful_authenticator, SessionAuthentication):
-            return True
-        django_request = request._request
-        return not (
-            totp.needs_second_factor(django_request) or totp.needs_totp_enrolment(request.user)
-        )
-
-
-ACCOUNT_PERMISSIONS = [permissions.IsAuthenticated, SecondFactorPassed]
+ACCOUNT_PERMISSIONS = AUTHENTICATED
 
 
 class MeView(generics.RetrieveAPIView[User]):

@@ -3,6 +3,7 @@ documentation are served without any external resource."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ import sys
 from collections.abc import Callable
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from baobab.core.models import User
@@ -70,6 +72,12 @@ def test_api_schema_lists_the_core_endpoints(client: Client) -> None:
     for path in ("/api/v1/me/", "/api/v1/tokens/", "/api/v1/tokens/{id}/", "/api/v1/audit/"):
         assert f"{path}:" in schema
     assert "TokenAuth" in schema or "tokenAuth" in schema
+
+
+def test_api_schema_is_valid_and_generates_without_warnings() -> None:
+    out = io.StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
+    assert "/api/v1/lookup/:" in out.getvalue()
 
 
 @pytest.mark.django_db

@@ -248,3 +248,23 @@ def test_a_password_only_session_cannot_use_the_account_api(
     assert not user.api_tokens.exists()
     client.post("/account/totp/verify/", {"code": pyotp.TOTP(user.totp_secret).now()})
     assert client.get("/api/v1/me/").json()["totp_enabled"] is True
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/teams/",
+        "/api/v1/contacts/",
+        "/api/v1/claims/",
+        "/api/v1/lookup/?q=192.0.2.7",
+        "/api/v1/directory/export/?format=json",
+    ],
+)
+def test_a_password_only_session_cannot_read_the_directory_api(
+    client: Client, make_user: Callable[..., User], make_team: Callable[..., Team], path: str
+) -> None:
+    user = _user_with_totp(make_user, team=make_team(), role=Role.ANALYST)
+    _password_login(client)
+    assert client.get(path).status_code == 403
+    client.post("/account/totp/verify/", {"code": pyotp.TOTP(user.totp_secret).now()})
+    assert client.get(path).status_code == 200

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from baobab.core.api.permissions import AUTHENTICATED
 from baobab.directory import export, services
 from baobab.directory.views.export import export_filename
 
@@ -52,7 +53,7 @@ class CommunityMember(permissions.BasePermission):
 class DirectoryExportView(APIView):
     """The directory as CSV or JSON, re-importable with ``baobab directory import``."""
 
-    permission_classes = [permissions.IsAuthenticated, CommunityMember]
+    permission_classes = [*AUTHENTICATED, CommunityMember]
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:

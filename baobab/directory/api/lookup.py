@@ -10,6 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from baobab.core.api.permissions import AUTHENTICATED
+from baobab.directory.choices import ClaimKind, HolderKind
 from baobab.directory.index import lookup, unsupported_message
 from baobab.directory.lookup import UnsupportedQuery
 from baobab.directory.services import may_read_directory
@@ -41,7 +43,7 @@ class LookupContactSerializer(serializers.Serializer[dict[str, object]]):
 class LookupHolderSerializer(serializers.Serializer[dict[str, object]]):
     """A responsible team or organisation with its visible contacts."""
 
-    kind = serializers.ChoiceField(choices=["team", "organisation"])
+    kind = serializers.ChoiceField(choices=HolderKind.choices)
     id = serializers.IntegerField()
     short_name = serializers.CharField()
     name = serializers.CharField()
@@ -57,9 +59,9 @@ class LookupClaimSerializer(serializers.Serializer[dict[str, object]]):
     """The constituency claim that matched."""
 
     id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=["prefix", "asn", "domain", "country"])
+    kind = serializers.ChoiceField(choices=ClaimKind.choices)
     value = serializers.CharField()
-    holder_kind = serializers.ChoiceField(choices=["team", "organisation"])
+    holder_kind = serializers.ChoiceField(choices=HolderKind.choices)
     holder_id = serializers.IntegerField()
 
 
@@ -124,7 +126,7 @@ class LookupView(APIView):
     coordinator. Contacts are those the caller may see (TLP and distribution).
     """
 
-    permission_classes = [permissions.IsAuthenticated, IsDirectoryReader]
+    permission_classes = [*AUTHENTICATED, IsDirectoryReader]
 
     @extend_schema(
         operation_id="lookup",

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from baobab.core import services as core_services
+from baobab.core.api.permissions import AUTHENTICATED
 from baobab.core.models import Team, User
 from baobab.core.permissions import is_community_admin, require_community_admin
 from baobab.core.visibility import restrict
@@ -102,7 +103,7 @@ class DirectoryViewSet(viewsets.ModelViewSet[Any]):
     """Reads through the queryset; writes through the ``create``/``update``/``delete``
     hooks, which call the services layer."""
 
-    permission_classes = [permissions.IsAuthenticated, DirectoryPermission]
+    permission_classes = [*AUTHENTICATED, DirectoryPermission]
 
     @property
     def acting_user(self) -> User:

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from baobab.core import audit
+from baobab.core import services as core_services
 from baobab.core.choices import AuditChannel
 from baobab.core.models import AuditEntry, SharingGroup, Team, User
 from baobab.directory import services
@@ -277,3 +278,19 @@ def test_contact_shared_only_with_a_group_of_its_team(world: World) -> None:
     other = SharingGroup.objects.create(name="Elsewhere", owner_team=world.regional)
     with pytest.raises(ValidationError, match="not in the sharing group Elsewhere"):
         services.update_contact(contact, {"sharing_group": other}, acting_user=None)
+
+
+@pytest.mark.parametrize("short_name", ["new", "NEW"])
+def test_short_names_that_are_page_addresses_are_refused(world: World, short_name: str) -> None:
+    with pytest.raises(ValidationError, match="reserved"):
+        core_services.create_team(acting_user=None, short_name=short_name, name="A team")
+    with pytest.raises(ValidationError, match="reserved"):
+        services.create_organisation(
+            acting_user=None,
+            short_name=short_name,
+            name="An ISP",
+            kind="isp",
+            managed_by=world.team_a,
+        )
+    assert not Team.objects.filter(short_name__iexact="new").exists()
+    assert not Organisation.objects.filter(short_name__iexact="new").exists()

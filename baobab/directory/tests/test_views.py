@@ -186,7 +186,7 @@ def test_list_query_count_does_not_grow_with_rows(
             managed_by=team,
         )
     assert _list_queries(client, show=show) == few
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         client.get("/directory/", {"show": show})
 
 
