@@ -97,9 +97,13 @@ def update_team(team: Team, changes: dict[str, Any], *, acting_user: User | None
 
 
 def delete_team(team: Team, *, acting_user: User | None) -> None:
+    """Delete a team; each membership it ends is audited on its own."""
     if acting_user is not None:
         require_community_admin(acting_user)
-    delete_object(team, acting_user=acting_user)
+    with transaction.atomic():
+        for membership in team.memberships.select_related("user"):
+            delete_object(membership, acting_user=acting_user)
+        delete_object(team, acting_user=acting_user)
 
 
 # --- users and memberships --------------------------------------------------

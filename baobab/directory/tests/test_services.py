@@ -253,12 +253,18 @@ def test_delete_team_entry(world: World) -> None:
     with pytest.raises(ValidationError, match="still coordinates organisations"):
         services.delete_team_entry(world.team_a, acting_user=world.community_admin)
     contact_pk, team_pk = world.contact(world.team_b).pk, world.team_b.pk
+    membership_pks = list(world.team_b.memberships.values_list("pk", flat=True))
+    assert membership_pks
     services.delete_team_entry(world.team_b, acting_user=world.community_admin)
     assert not Team.objects.filter(pk=team_pk).exists()
     assert not Contact.objects.filter(pk=contact_pk).exists()
     assert AuditEntry.objects.filter(
         action="delete", object_type="directory.contact", object_id=str(contact_pk)
     ).exists()
+    for pk in membership_pks:
+        assert AuditEntry.objects.filter(
+            action="delete", object_type="core.membership", object_id=str(pk)
+        ).exists()
 
 
 def test_delete_team_entry_explains_what_blocks_it(world: World) -> None:
