@@ -325,6 +325,28 @@ def test_command_json(community: dict[str, Any]) -> None:
 
 
 @pytest.mark.django_db
+def test_command_answers_as_a_given_user_would_see_it(
+    community: dict[str, Any], make_team: MakeTeam, make_user: Callable[..., User]
+) -> None:
+    services.create_contact(
+        community["isp"],
+        acting_user=None,
+        name="Night shift (red)",
+        emails=["night@safcom.example"],
+        tlp=TLP.RED,
+    )
+    outsider = make_user("outsider", team=make_team("gh-cert", country="GH"))
+    operator_view, outsider_view = StringIO(), StringIO()
+    call_command("lookup", "198.51.100.7", stdout=operator_view)
+    call_command("lookup", "198.51.100.7", "--user", outsider.username, stdout=outsider_view)
+    assert "night@safcom.example" in operator_view.getvalue()
+    assert "night@safcom.example" not in outsider_view.getvalue()
+    assert "abuse@safcom.example" in outsider_view.getvalue()
+    with pytest.raises(UsageError, match="no user"):
+        call_command("lookup", "198.51.100.7", "--user", "nobody")
+
+
+@pytest.mark.django_db
 def test_command_refuses_an_unsupported_query_with_code_2() -> None:
     with pytest.raises(UsageError) as caught:
         call_command("lookup", "not a query")

@@ -1,5 +1,6 @@
 """``baobab lookup QUERY [--json]``: who handles an IP, prefix, ASN, domain,
-URL or country? The operator at the command line sees every contact."""
+URL or country? The operator at the command line sees every contact, unless
+``--user`` asks for the answer as one user would see it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from baobab.core.management.base import BaobabCommand, UsageError
+from baobab.core.models import User
 from baobab.directory.choices import PhoneKind
 from baobab.directory.index import HolderView, LookupResult, lookup, unsupported_message
 from baobab.directory.lookup import UnsupportedQuery
@@ -27,10 +29,19 @@ class Command(BaobabCommand):
             "query", help="198.51.100.7, 198.51.100.0/24, AS37100, example.org, a URL or KE"
         )
         parser.add_argument("--json", action="store_true", help="Print the answer as JSON.")
+        parser.add_argument(
+            "--user",
+            help="Show only the contacts this user may see (default: every contact).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        user = None
+        if options.get("user"):
+            user = User.objects.filter(username=options["user"]).first()
+            if user is None:
+                raise UsageError(_("There is no user %(name)s.") % {"name": options["user"]})
         try:
-            result = lookup(options["query"], None)
+            result = lookup(options["query"], user)
         except UnsupportedQuery as error:
             raise UsageError(unsupported_message(error)) from error
         if options["json"]:
