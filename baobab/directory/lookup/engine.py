@@ -1,485 +1,39 @@
-"""Who handles this? The in-memory look-up index and its order of precedence.
-
-Pure Python, no Django and no I/O: the index is built from plain records
-(:class:`HolderRecord`, :class:`ClaimRecord`, :class:`DelegatedRecord`) and
-answers a parsed query (:func:`parse_query`) with the responsible teams or
-organisations, the claim that matched and why. Most specific wins:
-
-1. an IP prefix claim (longest prefix; for a prefix query, the most specific
-   claim covering the whole prefix);
-2. an ASN claim (for an IP, only when an IP → ASN mapping is plugged in);
-3. a domain claim, for names and URLs (longest suffix on label boundaries);
-4. the country's national CSIRT: country claims first, then national teams
-   of that country. The country comes from the RIR delegated statistics (IPs,
-   ASNs), the country-code top-level domain (names) or the query itself;
-5. the regional coordinator(s).
-
-When several holders claim the same most specific item, all of them are
-returned (a conflict). IP ranges are flattened into sorted, non-overlapping
-integer segments searched with :mod:`bisect`; ASNs, domains and countries are
-dictionaries. Reasons carry an English template and its parameters so that the
-Django side can translate them; :func:`gettext_noop` marks them for extraction.
-"""
+"""The look-up index itself: the order of precedence and the answers it gives."""
 
 from __future__ import annotations
 
-import ipaddress
-import re
-import socket
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any
 
-V = TypeVar("V")
-
-TEAM = "team"
-ORGANISATION = "organisation"
-
-# The precedence steps, in order; NONE when nothing answered.
-STEP_PREFIX = "prefix"
-STEP_ASN = "asn"
-STEP_DOMAIN = "domain"
-STEP_COUNTRY = "country"
-STEP_NATIONAL = "national"
-STEP_REGIONAL = "regional"
-STEP_NONE = "none"
-STEPS = (STEP_PREFIX, STEP_ASN, STEP_DOMAIN, STEP_COUNTRY, STEP_NATIONAL, STEP_REGIONAL)
-
-MAX_ASN = 4_294_967_295
-MAX_QUERY_LENGTH = 2048
-_ASN = re.compile(r"^(?:ASN?\s*)?(\d{1,10})$", re.IGNORECASE)
-_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
-_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
-# Country-code top-level domains whose code is not the ISO 3166 code.
-_CCTLD_COUNTRY = {"UK": "GB"}
-_NOT_COUNTRIES = frozenset({"EU", "SU", "AC"})
-
-
-def gettext_noop(message: str) -> str:
-    """Mark ``message`` for translation; the Django side translates it when shown."""
-    return message
-
-
-EXPECTED = gettext_noop(
-    "Expected an IP address (198.51.100.7), an IP prefix (198.51.100.0/24), "
-    "an AS number (AS37100 or 37100), a domain name (example.org), "
-    "a URL (https://example.org/page) or a two-letter country code (KE)."
+from baobab.directory.lookup.queries import (
+    CCTLD_COUNTRY,
+    NATIONAL_REASON,
+    NOT_COUNTRIES,
+    ORGANISATION,
+    REGIONAL_REASON,
+    STEP_ASN,
+    STEP_COUNTRY,
+    STEP_DOMAIN,
+    STEP_NATIONAL,
+    STEP_NONE,
+    STEP_PREFIX,
+    STEP_REGIONAL,
+    TEAM,
+    Address,
+    AddressQuery,
+    AsnQuery,
+    DomainQuery,
+    PrefixQuery,
+    Query,
+    Reason,
+    gettext_noop,
+    parse_query,
 )
-_NATIONAL_REASON = gettext_noop("no claim matched; %(holder)s is the national CSIRT of %(country)s")
-_REGIONAL_REASON = gettext_noop(
-    "no claim or national CSIRT matched; %(holder)s is the regional coordinator"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """A human explanation: an English template and its parameters."""
-
-    template: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return self.template % self.params if self.params else self.template
-
-
-class UnsupportedQuery(ValueError):  # noqa: N818 - the name the look-up's callers know
-    """A query that is none of the things the look-up answers.
-
-    ``reason`` says what was given and what is expected; ``str()`` is English.
-    """
-
-    def __init__(self, text: str, template: str | None = None) -> None:
-        self.text = text
-        if template is None:
-            template = (
-                gettext_noop("Nothing to look up.")
-                if not text.strip()
-                else gettext_noop("%(value)s is not something Baobab can look up.")
-            )
-        self.reason = Reason(template, {"value": text[:100]})
-        self.expected = Reason(EXPECTED)
-        super().__init__(f"{self.reason} {self.expected}")
-
-
-# --- queries ----------------------------------------------------------------
-
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@dataclass(frozen=True, slots=True)
-class AddressQuery:
-    """An IP address, given as such or as the host of a URL."""
-
-    text: str
-    address: Address
-    url: str | None = None
-
-    @property
-    def kind(self) -> str:
-        return "url" if self.url else "ip"
-
-    @property
-    def normalised(self) -> str:
-        return str(self.address)
-
-
-@dataclass(frozen=True, slots=True)
-class PrefixQuery:
-    """An IP prefix (host bits are cleared)."""
-
-    text: str
-    network: Network
-    kind: str = "prefix"
-
-    @property
-    def normalised(self) -> str:
-        return str(self.network)
-
-
-@dataclass(frozen=True, slots=True)
-class AsnQuery:
-    """An autonomous system number."""
-
-    text: str
-    asn: int
-    kind: str = "asn"
-
-    @property
-    def normalised(self) -> str:
-        return f"AS{self.asn}"
-
-
-@dataclass(frozen=True, slots=True)
-class DomainQuery:
-    """A domain name, given as such or as the host of a URL."""
-
-    text: str
-    domain: str
-    url: str | None = None
-
-    @property
-    def kind(self) -> str:
-        return "url" if self.url else "domain"
-
-    @property
-    def normalised(self) -> str:
-        return self.domain
-
-
-@dataclass(frozen=True, slots=True)
-class CountryQuery:
-    """A two-letter ISO 3166 country code."""
-
-    text: str
-    country: str
-    kind: str = "country"
-
-    @property
-    def normalised(self) -> str:
-        return self.country
-
-
-Query = AddressQuery | PrefixQuery | AsnQuery | DomainQuery | CountryQuery
-
-
-def _domain(text: str) -> str | None:
-    """The normalised domain name in ``text``, or None when it is not one."""
-    value = text.strip().lower().rstrip(".").removeprefix("*.")
-    try:
-        value = value.encode("idna").decode("ascii")
-    except UnicodeError:
-        return None
-    labels = value.split(".")
-    if len(labels) < 2 or len(value) > 253 or labels[-1].isdigit():
-        return None
-    if not all(_LABEL.match(label) for label in labels):
-        return None
-    return value
-
-
-def _host_query(text: str, host: str, url: str) -> Query:
-    try:
-        return AddressQuery(text, ipaddress.ip_address(host), url=url)
-    except ValueError:
-        pass
-    domain = _domain(host)
-    if domain is None:
-        raise UnsupportedQuery(text, gettext_noop("The URL %(value)s has no host name to look up."))
-    return DomainQuery(text, domain, url=url)
-
-
-def _url_query(text: str) -> Query | None:
-    from urllib.parse import urlsplit  # noqa: PLC0415 - only URLs need it
-
-    candidate = text if "://" in text else f"//{text}"
-    try:
-        host = urlsplit(candidate).hostname
-    except ValueError:
-        host = None
-    if not host:
-        if "://" in text:
-            raise UnsupportedQuery(
-                text, gettext_noop("The URL %(value)s has no host name to look up.")
-            )
-        return None
-    return _host_query(text, host, url=text)
-
-
-def parse_query(text: str) -> Query:
-    """Recognise what ``text`` is: IP, prefix, ASN, domain, URL or country code.
-
-    Raises :class:`UnsupportedQuery`, whose message says what is expected.
-    """
-    value = text.strip()
-    if not value or len(value) > MAX_QUERY_LENGTH:
-        raise UnsupportedQuery(text)
-    if "/" not in value:
-        try:
-            return AddressQuery(text, ipaddress.ip_address(value))
-        except ValueError:
-            pass
-    elif "://" not in value:
-        try:
-            return PrefixQuery(text, ipaddress.ip_network(value, strict=False))
-        except ValueError:
-            address, _slash, length = value.partition("/")
-            if length.isdigit() and _address_value(address) is not None:
-                raise UnsupportedQuery(
-                    text,
-                    gettext_noop(
-                        "%(value)s is not a valid IP prefix (such as 198.51.100.0/24 or "
-                        "2001:db8::/32)."
-                    ),
-                ) from None
-    match = _ASN.match(value)
-    if match:
-        asn = int(match.group(1))
-        if asn > MAX_ASN:
-            raise UnsupportedQuery(text, gettext_noop("%(value)s is too large for an AS number."))
-        return AsnQuery(text, asn)
-    if _COUNTRY.match(value):
-        return CountryQuery(text, value.upper())
-    if "://" in value or "/" in value or "?" in value or "#" in value:
-        url_query = _url_query(value)
-        if url_query is not None:
-            return url_query
-    domain = _domain(value)
-    if domain is not None:
-        return DomainQuery(text, domain)
-    raise UnsupportedQuery(text)
-
-
-# --- records the index is built from -----------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class HolderRecord:
-    """A team or an organisation that can hold claims.
-
-    ``category`` is the team type or the organisation kind; ``managed_by_id``
-    the coordinating team of an organisation.
-    """
-
-    kind: str
-    id: int
-    short_name: str
-    name: str
-    category: str = ""
-    country: str = ""
-    managed_by_id: int | None = None
-    email: str = ""
-    phone_24x7: str = ""
-
-    @property
-    def key(self) -> tuple[str, int]:
-        return (self.kind, self.id)
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimRecord:
-    """A constituency claim with its normalised value (see ``directory.claims``)."""
-
-    id: int
-    kind: str
-    value: str
-    holder_kind: str
-    holder_id: int
-    valid_from: date | None = None
-    valid_until: date | None = None
-
-    @property
-    def holder_key(self) -> tuple[str, int]:
-        return (self.holder_kind, self.holder_id)
-
-    def valid_on(self, day: date | None) -> bool:
-        """Whether the claim applies on ``day`` (always, when no day is given)."""
-        if day is None:
-            return True
-        if self.valid_from is not None and day < self.valid_from:
-            return False
-        return self.valid_until is None or day <= self.valid_until
-
-
-@dataclass(frozen=True, slots=True)
-class DelegatedRecord:
-    """A row of RIR delegated statistics: IPv4 first address + count, IPv6
-    first address + prefix length, ASN first number + count."""
-
-    registry: str
-    kind: str
-    first: str
-    size: int
-    country: str
-
-
-# --- sorted integer ranges ---------------------------------------------------
-
-
-@dataclass(slots=True, eq=False)
-class RangeNode(Generic[V]):
-    """One range of a :class:`RangeTable` and the range that encloses it."""
-
-    first: int
-    last: int
-    value: V
-    parent: RangeNode[V] | None = None
-    memo: Any = None
-
-
-class RangeTable(Generic[V]):
-    """Nested or disjoint integer ranges, flattened into non-overlapping
-    segments each carrying its most specific range, searched with bisect.
-
-    A range that partly overlaps an earlier one, or repeats it exactly, is
-    left out and counted in ``dropped``; callers merge equal ranges first.
-    """
-
-    __slots__ = ("_nodes", "_starts", "dropped", "size")
-
-    def __init__(self, ranges: Iterable[tuple[int, int, V]]) -> None:
-        starts: list[int] = []
-        nodes: list[RangeNode[V] | None] = []
-        stack: list[RangeNode[V]] = []
-        dropped = size = 0
-
-        def mark(position: int, node: RangeNode[V] | None) -> None:
-            if starts and starts[-1] == position:
-                nodes[-1] = node
-            else:
-                starts.append(position)
-                nodes.append(node)
-
-        for first, last, value in sorted(ranges, key=lambda item: (item[0], -item[1])):
-            while stack and stack[-1].last < first:
-                ended = stack.pop()
-                mark(ended.last + 1, stack[-1] if stack else None)
-            parent = stack[-1] if stack else None
-            if parent is not None and (
-                last > parent.last or (first == parent.first and last == parent.last)
-            ):
-                dropped += 1
-                continue
-            node = RangeNode(first, last, value, parent)
-            mark(first, node)
-            stack.append(node)
-            size += 1
-        while stack:
-            ended = stack.pop()
-            mark(ended.last + 1, stack[-1] if stack else None)
-        self._starts = starts
-        self._nodes = nodes
-        self.dropped = dropped
-        self.size = size
-
-    def __len__(self) -> int:
-        return self.size
-
-    def find(self, value: int) -> RangeNode[V] | None:
-        """The most specific range holding ``value``."""
-        i = bisect_right(self._starts, value) - 1
-        return self._nodes[i] if i >= 0 else None
-
-    def covering(self, first: int, last: int) -> RangeNode[V] | None:
-        """The most specific range holding all of ``first`` … ``last``."""
-        node = self.find(first)
-        while node is not None and node.last < last:
-            node = node.parent
-        return node
-
-    def values_between(self, first: int, last: int) -> list[V | None]:
-        """The values of the segments meeting ``first`` … ``last`` (None for gaps)."""
-        low = bisect_right(self._starts, first) - 1
-        high = bisect_right(self._starts, last)
-        found: list[V | None] = [] if low >= 0 else [None]
-        found.extend(
-            node.value if node is not None else None for node in self._nodes[max(low, 0) : high]
-        )
-        return found
-
-
-def _address_value(text: str) -> tuple[int, int] | None:
-    """(IP version, integer) of an address in ``text``, or None."""
-    try:
-        if ":" in text:
-            return 6, int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big")
-        return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
-    except (OSError, ValueError):
-        pass
-    try:
-        address = ipaddress.ip_address(text.strip())
-    except ValueError:
-        return None
-    return address.version, int(address)
-
-
-def _prefix_range(text: str) -> tuple[int, int, int]:
-    """(version, first, last) of a prefix written ``address/length``."""
-    address, _slash, length_text = text.partition("/")
-    parsed = _address_value(address)
-    bits = 128 if parsed is not None and parsed[0] == 6 else 32
-    if parsed is None or not length_text.isdigit() or int(length_text) > bits:
-        network = ipaddress.ip_network(text, strict=False)  # raises ValueError
-        return network.version, int(network.network_address), int(network.broadcast_address)
-    host_mask = (1 << (bits - int(length_text))) - 1
-    first = parsed[1] & ~host_mask
-    return parsed[0], first, first | host_mask
-
-
-class IpToAsn(Protocol):
-    """What the index needs from an IP → ASN mapping (routing tables)."""
-
-    def asn_for(self, version: int, value: int) -> int | None: ...
-
-    def asn_covering(self, version: int, first: int, last: int) -> int | None: ...
-
-
-class RoutingTable:
-    """An IP → ASN mapping from announced prefixes (longest prefix wins)."""
-
-    def __init__(self, routes: Iterable[tuple[str, int]]) -> None:
-        per_version: dict[int, dict[tuple[int, int], int]] = {4: {}, 6: {}}
-        for prefix, asn in routes:
-            version, first, last = _prefix_range(prefix)
-            per_version[version].setdefault((first, last), asn)
-        self._tables = {
-            version: RangeTable((first, last, asn) for (first, last), asn in routes_.items())
-            for version, routes_ in per_version.items()
-        }
-
-    def asn_for(self, version: int, value: int) -> int | None:
-        """The origin AS of the most specific route holding the address."""
-        node = self._tables[version].find(value)
-        return node.value if node is not None else None
-
-    def asn_covering(self, version: int, first: int, last: int) -> int | None:
-        """The origin AS of the most specific route holding the whole range."""
-        node = self._tables[version].covering(first, last)
-        return node.value if node is not None else None
-
+from baobab.directory.lookup.ranges import IpToAsn, RangeTable, address_value, prefix_range
+from baobab.directory.lookup.records import ClaimRecord, DelegatedRecord, HolderRecord
 
 # --- answers -----------------------------------------------------------------
 
@@ -550,8 +104,8 @@ def _delegated_range(record: DelegatedRecord) -> tuple[int, int, int]:
         first = int(record.first)
         return 0, first, first + record.size - 1
     if record.kind == "ipv6":
-        return _prefix_range(f"{record.first}/{record.size}")
-    parsed = _address_value(record.first)
+        return prefix_range(f"{record.first}/{record.size}")
+    parsed = address_value(record.first)
     if parsed is None or parsed[0] != 4:
         raise ValueError(record.first)
     return 4, parsed[1], parsed[1] + record.size - 1
@@ -595,7 +149,7 @@ class LookupIndex:
                 continue
             try:
                 if claim.kind == STEP_PREFIX:
-                    version, first, last = _prefix_range(claim.value)
+                    version, first, last = prefix_range(claim.value)
                     prefixes[version].setdefault((first, last), []).append(claim)
                     labels.setdefault((version, first, last), claim.value)
                 elif claim.kind == STEP_ASN:
@@ -747,8 +301,8 @@ class LookupIndex:
                     )
                 return found
         tld = labels[-1].upper()
-        country = _CCTLD_COUNTRY.get(tld, tld)
-        if len(tld) == 2 and tld.isalpha() and tld not in _NOT_COUNTRIES:
+        country = CCTLD_COUNTRY.get(tld, tld)
+        if len(tld) == 2 and tld.isalpha() and tld not in NOT_COUNTRIES:
             reason = Reason(
                 gettext_noop("the top-level domain .%(tld)s is the country code of %(country)s"),
                 {"tld": tld.lower(), "country": country},
@@ -782,7 +336,7 @@ class LookupIndex:
                 continue
             resolution: Resolution | None = None
             if isinstance(address, str):
-                parsed = _address_value(address)
+                parsed = address_value(address)
                 if parsed is not None:
                     resolution = resolve(*parsed)
             elif address is not None:
@@ -875,7 +429,7 @@ class LookupIndex:
             )
         elif national or self._regional:
             step, template = (
-                (STEP_NATIONAL, _NATIONAL_REASON) if national else (STEP_REGIONAL, _REGIONAL_REASON)
+                (STEP_NATIONAL, NATIONAL_REASON) if national else (STEP_REGIONAL, REGIONAL_REASON)
             )
             matches = tuple(
                 Match(
