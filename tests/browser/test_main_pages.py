@@ -1,5 +1,6 @@
-"""A person's first visit, in a real browser: log in, switch to French and Arabic,
-look up an address and open the responsible team's page."""
+"""The main pages in a real browser: a first visit (log in, French and Arabic,
+look up an address, open the responsible team's page), and a team admin's
+work on the directory while another team's member sees only what TLP allows."""
 
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ def page(browser: Any, live_server: Any) -> Any:
     assert not [m for m in messages if "Content Security Policy" in m], messages
 
 
-def _log_in(page: Any) -> None:
+def _log_in(page: Any, username: str = "analyst-ke") -> None:
     page.goto("/")
-    page.fill("#id_username", "analyst-ke")
+    page.fill("#id_username", username)
     page.fill("#id_password", "baobab-demo")
     page.click("button[type=submit]:near(#id_password)")
     page.wait_for_load_state()
@@ -73,3 +74,36 @@ def test_login_languages_lookup_and_team_page(page: Any) -> None:
     assert page.get_attribute("html", "dir") == "ltr"
     assert "Kenya National CIRT (demo)" in page.inner_text("h1")
     page.screenshot(path="/tmp/baobab-team-en.png", full_page=True)
+
+
+def test_team_admin_searches_and_adds_a_contact_that_tlp_then_guards(page: Any) -> None:
+    _log_in(page, "admin-sn")
+    page.goto("/directory/")
+    page.fill("#id_q", "Sénégal")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state()
+    rows = page.inner_text("table tbody")
+    assert "SN-CERT-DEMO" in rows
+    assert "KE-CIRT-DEMO" not in rows
+
+    page.click("table tbody a[href*='/directory/teams/SN-CERT-DEMO']")
+    page.wait_for_load_state()
+    page.click("text=Add a contact")
+    page.wait_for_load_state()
+    page.fill("#id_name", "Night duty (browser test)")
+    page.fill("#id_emails", "night@sn-cert-demo.example")
+    page.fill("#id_phones", "+000 555 0999 (emergency)")
+    page.select_option("#id_tlp", "red")
+    page.click("form.card button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url.rstrip("/").endswith("/directory/teams/SN-CERT-DEMO")
+    assert "night@sn-cert-demo.example" in page.inner_text("main")
+    page.screenshot(path="/tmp/baobab-team-admin.png", full_page=True)
+
+    page.context.clear_cookies()
+    _log_in(page, "viewer-ng")
+    page.goto("/directory/teams/SN-CERT-DEMO/")
+    main = page.inner_text("main")
+    assert "CERT Sénégal (demo)" in main
+    assert "night@sn-cert-demo.example" not in main  # TLP:RED stays with its team
+    assert page.locator("text=Add a contact").count() == 0  # a viewer of another team
