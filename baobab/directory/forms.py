@@ -226,7 +226,9 @@ class PhoneLinesField(LinesField):
     def format_item(self, item: Any) -> str:
         if isinstance(item, dict):
             number = str(item.get("number", ""))
-            return f"{number} (emergency)" if item.get("kind") == PhoneKind.EMERGENCY else number
+            if item.get("kind") != PhoneKind.EMERGENCY:
+                return number
+            return f"{number} ({str(PhoneKind.EMERGENCY.label).lower()})"  # in the user's language
         return str(item)
 
 

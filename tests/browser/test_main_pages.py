@@ -98,6 +98,7 @@ def test_team_admin_searches_and_adds_a_contact_that_tlp_then_guards(page: Any) 
     page.wait_for_load_state()
     assert page.url.rstrip("/").endswith("/directory/teams/SN-CERT-DEMO")
     assert "night@sn-cert-demo.example" in page.inner_text("main")
+    assert "Its team only (TLP:RED)" in page.inner_text("main")
     page.screenshot(path="/tmp/baobab-team-admin.png", full_page=True)
 
     page.context.clear_cookies()

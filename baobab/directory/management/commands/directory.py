@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from baobab.core.management.base import BaobabCommand, UsageError
 from baobab.core.models import User
@@ -141,9 +141,9 @@ class Command(BaobabCommand):
         )
         if details:
             for title, outcomes in (
-                (_("Created"), report.created),
-                (_("Updated"), report.updated),
-                (_("Unchanged"), report.unchanged),
+                (pgettext("import report", "Created"), report.created),
+                (pgettext("import report", "Updated"), report.updated),
+                (pgettext("import report", "Unchanged"), report.unchanged),
             ):
                 if outcomes:
                     self.stdout.write(f"{title}:")
