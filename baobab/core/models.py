@@ -61,6 +61,8 @@ class User(AbstractUser):
     )
     totp_secret = models.CharField(max_length=64, blank=True, editable=False)
     totp_confirmed = models.BooleanField(_("second factor enabled"), default=False)
+    # The time step of the last code accepted: a code is good once (RFC 6238, 5.2).
+    totp_last_step = models.PositiveBigIntegerField(default=0, editable=False)
 
     def __str__(self) -> str:
         return self.username

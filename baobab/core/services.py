@@ -229,7 +229,7 @@ def disable_totp(user: User, *, code: str, acting_user: User | None) -> User:
         raise PermissionDenied(
             _("Your community requires a second factor for your role: it cannot be turned off.")
         )
-    if not user.totp_confirmed or not totp.verify(user.totp_secret, code):
+    if not totp.accept_code(user, code):
         raise ValidationError({"code": _("That code is not valid.")})
     return update_object(
         user, {"totp_secret": "", "totp_confirmed": False}, acting_user=acting_user

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+import hmac
+import time
 from typing import TYPE_CHECKING
 
 import pyotp
@@ -9,13 +12,12 @@ import segno
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from baobab.core.models import CommunitySettings
+from baobab.core.models import CommunitySettings, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
     from django.http import HttpRequest
 
-    from baobab.core.models import User
 
 SESSION_KEY = "baobab_second_factor_ok"
 
@@ -47,12 +49,38 @@ def throttle_credentials(user: User) -> dict[str, str]:
     return {"username": f"totp:{user.get_username()}"}
 
 
-def verify(secret: str, code: str) -> bool:
-    """Whether ``code`` is valid for ``secret`` now (one step of clock drift allowed)."""
+def matching_step(secret: str, code: str, now: float | None = None) -> int | None:
+    """The time step whose code ``code`` is for ``secret`` (one step of clock drift
+    allowed either side), or None when it is valid in none of them."""
     code = code.strip().replace(" ", "")
     if not secret or not code.isdigit():
+        return None
+    generator = pyotp.TOTP(secret)
+    moment = time.time() if now is None else now
+    current = generator.timecode(datetime.datetime.fromtimestamp(moment, tz=datetime.UTC))
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(generator.generate_otp(step), code):
+            return step
+    return None
+
+
+def verify(secret: str, code: str) -> bool:
+    """Whether ``code`` is valid for ``secret`` now (one step of clock drift allowed)."""
+    return matching_step(secret, code) is not None
+
+
+def accept_code(user: User, code: str) -> bool:
+    """Accept ``code`` as ``user``'s second factor at most once: a code already
+    used (or older than the last one used) is refused, so a code seen over a
+    shoulder or in a log cannot be replayed."""
+    step = matching_step(user.totp_secret, code) if user.totp_confirmed else None
+    if step is None:
         return False
-    return pyotp.TOTP(secret).verify(code, valid_window=1)
+    # One conditional UPDATE: of two requests racing with the same code, one wins.
+    accepted = User.objects.filter(pk=user.pk, totp_last_step__lt=step).update(totp_last_step=step)
+    if accepted:
+        user.totp_last_step = step
+    return bool(accepted)
 
 
 def required_for(user: User | AnonymousUser) -> bool:

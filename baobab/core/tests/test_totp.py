@@ -140,14 +140,30 @@ def test_a_right_code_clears_earlier_wrong_ones(
 ) -> None:
     user = _user_with_totp(make_user)
     wrong = _wrong_code(user.totp_secret)
-    for _round in range(2):
+    for step_offset in (-30, 0):  # a code is good once: each round uses its own
         _password_login(client)
         for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
             client.post("/account/totp/verify/", {"code": wrong})
-        response = client.post(
-            "/account/totp/verify/", {"code": pyotp.TOTP(user.totp_secret).now()}
-        )
+        code = pyotp.TOTP(user.totp_secret).at(time.time() + step_offset)
+        response = client.post("/account/totp/verify/", {"code": code})
         assert response.status_code == 302
+        client.post("/account/logout/")
+
+
+def test_a_code_is_accepted_once_and_older_codes_after_it_never(
+    client: Client, make_user: Callable[..., User]
+) -> None:
+    user = _user_with_totp(make_user)
+    generator = pyotp.TOTP(user.totp_secret)
+    current, previous = generator.now(), generator.at(time.time() - 30)
+    _password_login(client)
+    assert client.post("/account/totp/verify/", {"code": current}).status_code == 302
+    client.post("/account/logout/")
+    for replayed in (current, previous):
+        _password_login(client)
+        response = client.post("/account/totp/verify/", {"code": replayed})
+        assert response.status_code == 200, "a used or older code must be refused"
+        assert "not valid" in response.content.decode()
         client.post("/account/logout/")
 
 

@@ -99,7 +99,7 @@ def totp_verify(request: HttpRequest) -> HttpResponse:
         return _locked_out(request)
     form = TotpCodeForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid() and totp.verify(user.totp_secret, form.cleaned_data["code"]):
+        if form.is_valid() and totp.accept_code(user, form.cleaned_data["code"]):
             AxesProxyHandler.reset_attempts(username=credentials["username"])
             request.session.cycle_key()
             request.session[totp.SESSION_KEY] = True
