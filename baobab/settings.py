@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "axes",
     "baobab.core",
     "baobab.directory",
+    "baobab.pipeline",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +262,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Tasks ------------------------------------------------------------------
+# --- Pipeline ------------------------------------------------------------------
+# Reports are cut into chunks of about this many bytes, each one task.
+PIPELINE_CHUNK_BYTES = int(os.environ.get("PIPELINE_CHUNK_BYTES", str(16 * 1024 * 1024)))
+# Events older than this (by observation time) are deleted by `baobab events purge`.
+EVENT_RETENTION_DAYS = int(os.environ.get("EVENT_RETENTION_DAYS", "365"))
+
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

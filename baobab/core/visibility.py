@@ -103,7 +103,11 @@ def can_see(
     if obj.owner_team_id in viewer.team_ids:
         return True
     if viewer.team_ids:
-        if recipient_team_ids is None:
+        recipient_field = getattr(obj, "recipient_team_field", None)
+        if recipient_field is not None:
+            recipient_id = getattr(obj, f"{recipient_field}_id", None)
+            recipient_team_ids = frozenset({recipient_id} if recipient_id else ())
+        elif recipient_team_ids is None:
             recipients: Any = obj.recipient_teams  # type: ignore[attr-defined]
             recipient_team_ids = frozenset(recipients.values_list("id", flat=True))
         if viewer.team_ids & recipient_team_ids:
@@ -126,12 +130,20 @@ def visible_q(who: Viewer | User | AnonymousUser | None, model: type[Any]) -> Q:
     viewer = _as_viewer(who)
     condition = Q(distribution=Distribution.PUBLIC, tlp=TLP.CLEAR)
     if viewer.team_ids:
-        through = model.recipient_teams.through
-        source = f"{model._meta.model_name}_id"
-        named = Exists(
-            through.objects.filter(**{source: OuterRef("pk"), "team_id__in": viewer.team_ids})
-        )
-        condition |= Q(owner_team_id__in=viewer.team_ids) | Q(named)
+        recipient_field = getattr(model, "recipient_team_field", None)
+        if recipient_field is not None:  # one named recipient, as a foreign key
+            named = Q(**{f"{recipient_field}_id__in": viewer.team_ids})
+        else:
+            through = model.recipient_teams.through
+            source = f"{model._meta.model_name}_id"
+            named = Q(
+                Exists(
+                    through.objects.filter(
+                        **{source: OuterRef("pk"), "team_id__in": viewer.team_ids}
+                    )
+                )
+            )
+        condition |= Q(owner_team_id__in=viewer.team_ids) | named
     if viewer.is_member:
         not_red = ~Q(tlp=TLP.RED)
         condition |= not_red & Q(distribution__in=[Distribution.COMMUNITY, Distribution.PUBLIC])

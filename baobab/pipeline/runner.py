@@ -1,0 +1,273 @@
+"""Running reports through the pipeline: a run keeps the report, is cut into
+chunks, and each chunk is processed (in this process without a broker, on
+Celery workers with one) and stored in its own transaction. A run can be
+resumed: pending chunks are processed again, done chunks are not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import shutil
+import traceback
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from baobab.core.models import Team, User
+from baobab.directory.index import get_index
+from baobab.pipeline.choices import ChunkStatus, RunStatus
+from baobab.pipeline.chunks import ChunkSpan, read_head, read_lines, split
+from baobab.pipeline.models import Feed, FeedRun, RunChunk
+from baobab.pipeline.parsers import get_parser
+from baobab.pipeline.parsers.base import ReportError, Setup, UnknownReportError
+from baobab.pipeline.process import ChunkResult, Enricher, FeedDefaults, process_lines
+from baobab.pipeline.store import StoredCounts, store_chunk
+
+logger = logging.getLogger(__name__)
+
+
+def runs_folder() -> Path:
+    """Where runs keep their reports."""
+    folder = Path(settings.DATA_DIR) / "runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def feed_defaults(feed: Feed) -> FeedDefaults:
+    return FeedDefaults(
+        name=feed.name,
+        provider=feed.provider,
+        taxonomy=feed.classification_taxonomy,
+        type=feed.classification_type,
+        identifier=feed.classification_identifier,
+        dedup_fields=tuple(feed.dedup_fields or ()),
+        dedup_window_hours=feed.dedup_window_hours,
+    )
+
+
+def _keep_report(feed: Feed, path: Path, name: str, move: bool) -> tuple[Path, str, int]:
+    """Copy (or move) the report into the runs folder; its SHA-256 and size."""
+    folder = runs_folder() / str(feed.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)[-120:]
+    target = folder / f"{timezone.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}-{safe}"
+    if move:
+        shutil.move(path, target)
+    else:
+        shutil.copyfile(path, target)
+    digest = hashlib.sha256()
+    with target.open("rb") as report:
+        for block in iter(lambda: report.read(1 << 20), b""):
+            digest.update(block)
+    return target, digest.hexdigest(), target.stat().st_size
+
+
+def start_run(
+    feed: Feed,
+    path: Path,
+    *,
+    source: str,
+    file_name: str | None = None,
+    acting_user: User | None = None,
+    move: bool = False,
+) -> FeedRun:
+    """Start a run of ``feed`` on the report at ``path`` and process it (at
+    once without a broker; on the workers with one).
+
+    A report the parser cannot read at all gives a run marked failed, with the
+    reason in its errors; nothing of it is stored.
+    """
+    name = file_name or path.name
+    kept, sha256, size = _keep_report(feed, path, name, move)
+    run = FeedRun.objects.create(
+        feed=feed,
+        source=source[:500],
+        input_path=str(kept),
+        input_sha256=sha256,
+        input_size=size,
+        status=RunStatus.QUEUED,
+    )
+    try:
+        parser = get_parser(feed.parser)
+        setup = parser.setup(
+            read_head(kept), file_name=name, report=feed.report, options=feed.parser_options
+        )
+    except (ReportError, UnknownReportError, ValueError) as error:
+        _fail(run, str(error))
+        return run
+    spans = split(
+        kept,
+        skip_lines=setup.skip_lines,
+        chunk_bytes=settings.PIPELINE_CHUNK_BYTES,
+        whole=not parser.line_based,
+    )
+    with transaction.atomic():
+        run.setup = setup.as_json()
+        run.report = setup.report
+        run.chunk_count = len(spans)
+        run.status = RunStatus.RUNNING
+        run.started_at = timezone.now()
+        run.save()
+        RunChunk.objects.bulk_create(
+            RunChunk(
+                run=run,
+                index=index,
+                start_offset=span.start,
+                end_offset=span.end,
+                first_line=span.first_line,
+            )
+            for index, span in enumerate(spans)
+        )
+        if not spans:
+            run.status, run.finished_at, run.duration_seconds = RunStatus.DONE, timezone.now(), 0.0
+            run.save()
+        elif not settings.CELERY_TASK_ALWAYS_EAGER:
+            # Workers must find the run and its chunks committed.
+            transaction.on_commit(lambda: dispatch(run))
+    if spans and settings.CELERY_TASK_ALWAYS_EAGER:
+        dispatch(run)
+    run.refresh_from_db()
+    return run
+
+
+def dispatch(run: FeedRun) -> None:
+    """Hand the run's pending chunks to the workers (or process them here)."""
+    from baobab.pipeline.tasks import process_chunk_task  # noqa: PLC0415 - tasks import us
+
+    pending = list(run.chunks.filter(status=ChunkStatus.PENDING).values_list("pk", flat=True))
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # In process: one chunk's failure (recorded on the run) does not stop the others.
+        for chunk_id in pending:
+            try:
+                process_chunk(chunk_id)
+            except Exception:  # already logged and recorded on the run
+                logger.info("run %s goes on after chunk %s failed", run.pk, chunk_id)
+        return
+    for chunk_id in pending:
+        process_chunk_task.delay(chunk_id)
+
+
+def resume_run(run: FeedRun) -> FeedRun:
+    """Process the chunks a run has not finished (after a crash, say)."""
+    if run.status == RunStatus.FAILED and not run.chunk_count:
+        return run
+    FeedRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
+    dispatch(run)
+    run.refresh_from_db()
+    return run
+
+
+def _fail(run: FeedRun, message: str) -> None:
+    run.status = RunStatus.FAILED
+    run.errors = [*run.errors, message]
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def team_names() -> dict[int, str]:
+    return dict(Team.objects.values_list("id", "short_name"))
+
+
+def enricher() -> Enricher | None:
+    """The enrichment stage with this process's data files, when there are any."""
+    try:
+        from baobab.pipeline.enrichment import enrich, load_enrichment  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - enrichment is optional at import time
+        return None
+    data = load_enrichment()
+    return lambda frame: enrich(frame, data)
+
+
+def process_chunk(chunk_id: int) -> StoredCounts:
+    """Parse, normalise, enrich, route and store one chunk (idempotent)."""
+    chunk = RunChunk.objects.select_related("run__feed").get(pk=chunk_id)
+    if chunk.status == ChunkStatus.DONE:
+        return StoredCounts(skipped=True)
+    run = chunk.run
+    feed = run.feed
+    try:
+        result = _process(chunk, run, feed)
+        return store_chunk(chunk, result.events, result.rejected, result.read)
+    except Exception as error:
+        logger.exception("chunk %s of run %s failed", chunk.index, run.pk)
+        with transaction.atomic():
+            locked = FeedRun.objects.select_for_update().get(pk=run.pk)
+            message = f"chunk {chunk.index}: {type(error).__name__}: {error}"
+            locked.errors = [*locked.errors, message][-50:]
+            locked.status = RunStatus.FAILED
+            locked.save()
+        logger.debug("%s", traceback.format_exc())
+        raise
+
+
+def _process(chunk: RunChunk, run: FeedRun, feed: Feed) -> ChunkResult:
+    parser = get_parser(feed.parser)
+    setup = Setup.from_json(run.setup)
+    span = ChunkSpan(chunk.start_offset, chunk.end_offset, chunk.first_line)
+    lines = read_lines(Path(run.input_path), span)
+    observed = (run.started_at or run.created_at).astimezone(dt.UTC)
+    return process_lines(
+        parser,
+        setup,
+        lines,
+        chunk.first_line,
+        feed=feed_defaults(feed),
+        observed_at=observed.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+        index=get_index().lookup,
+        teams=team_names(),
+        enrich=enricher(),
+    )
+
+
+@dataclass(slots=True)
+class ParsedChunk:
+    """One chunk of ``baobab parse``: its events and what it rejected."""
+
+    result: ChunkResult
+    span: ChunkSpan
+
+
+def parse_file(
+    path: Path,
+    *,
+    parser_name: str,
+    report: str = "",
+    options: dict[str, object] | None = None,
+    feed_name: str = "",
+    route_events: bool = False,
+) -> Iterator[ParsedChunk]:
+    """Read a report chunk by chunk without writing anything (``baobab parse``).
+
+    Raises UnknownParserError, UnknownReportError or ReportError.
+    """
+    parser = get_parser(parser_name)
+    setup = parser.setup(read_head(path), file_name=path.name, report=report, options=options or {})
+    spans = split(
+        path,
+        skip_lines=setup.skip_lines,
+        chunk_bytes=settings.PIPELINE_CHUNK_BYTES,
+        whole=not parser.line_based,
+    )
+    observed = timezone.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    index = get_index().lookup if route_events else None
+    teams = team_names() if route_events else {}
+    for span in spans:
+        yield ParsedChunk(
+            process_lines(
+                parser,
+                setup,
+                read_lines(path, span),
+                span.first_line,
+                feed=FeedDefaults(name=feed_name or parser_name),
+                observed_at=observed,
+                index=index,
+                teams=teams,
+            ),
+            span,
+        )
