@@ -5,7 +5,9 @@ passes through :func:`restrict` (for querysets) or :func:`can_see` (for one
 object). Both implement the same rule:
 
 1. Members of the owner team always see their own objects.
-2. Named recipient teams (``recipient_teams``) always see the object.
+2. Named recipient teams always see the object: ``recipient_teams``, or for
+   models with one recipient (an event and its responsible team) the foreign
+   key named by ``recipient_team_field``.
 3. Otherwise TLP:RED is seen by nobody else.
 4. Otherwise distribution decides:
    ``team`` – nobody else;
