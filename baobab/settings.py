@@ -274,6 +274,11 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# `celery -A baobab beat` runs these (feeds due for collection, retention).
+CELERY_BEAT_SCHEDULE = {
+    "collect-due-feeds": {"task": "baobab.pipeline.collect_due", "schedule": 60.0},
+    "purge-old-events": {"task": "baobab.pipeline.purge_events", "schedule": 24 * 3600.0},
+}
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

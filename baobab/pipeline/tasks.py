@@ -23,3 +23,11 @@ def process_chunk_task(chunk_id: int) -> dict[str, Any]:
     """Process one chunk of a run."""
     counts = runner.process_chunk(chunk_id)
     return {"stored": counts.stored, "skipped": counts.skipped}
+
+
+@shared_task(name="baobab.pipeline.purge_events")
+def purge_events_task() -> int:
+    """Apply the retention policy (scheduled daily)."""
+    from baobab.pipeline.services import purge_events  # noqa: PLC0415 - services import runner
+
+    return purge_events()

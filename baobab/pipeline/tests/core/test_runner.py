@@ -3,12 +3,14 @@ idempotent re-ingest, routing to teams, chunks, and resuming a crashed run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from baobab.core.models import Team
@@ -51,9 +53,8 @@ class TinyCsvParser(Parser):
 
 
 @pytest.fixture(autouse=True)
-def tiny_parser(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def tiny_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parser_package, "registry", lambda: {"tiny-csv": TinyCsvParser})
-    yield
 
 
 @pytest.fixture
@@ -98,12 +99,15 @@ def test_ingest_counts_routes_quarantines_and_is_idempotent(
     )
     assert run.per_team == {"ke-cirt": 2, "gh-cert": 1}
     reasons = sorted(QuarantinedRecord.objects.values_list("line", "reason"))
-    assert reasons[0][0] == 6 and "source.ip" in reasons[0][1]
-    assert reasons[1][0] == 7 and "time.source" in reasons[1][1]
+    assert reasons[0][0] == 6
+    assert "source.ip" in reasons[0][1]
+    assert reasons[1][0] == 7
+    assert "time.source" in reasons[1][1]
     event = Event.objects.get(source_ip="2001:db8:200::7")
     assert event.team == community["gh"]
     assert event.route_step == "prefix"
-    assert event.claim is not None and event.claim.value == "2001:db8:200::/48"
+    assert event.claim is not None
+    assert event.claim.value == "2001:db8:200::/48"
     assert event.classification_taxonomy == "vulnerable"
     assert event.data["source.port"] == 2323
     assert event.data["raw"] == "2001:db8:200::7,2024-05-01 00:00:03,2323"
@@ -154,10 +158,25 @@ def test_a_crashed_chunk_is_processed_again_on_resume_without_duplicates(
     assert stored_before < 300
 
     monkeypatch.setattr(runner, "store_chunk", original)
-    call_command("ingest", "--resume", str(run.pk), "--json", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    call_command("ingest", "--resume", str(run.pk), "--json", stdout=open("/dev/null", "w"))  # noqa: SIM115
     run.refresh_from_db()
     assert run.status == RunStatus.DONE
     assert run.stored == Event.objects.count() == 300
     assert run.parsed == 300
     assert not run.chunks.filter(status=ChunkStatus.PENDING).exists()
     assert Feed.objects.get(pk=feed.pk).runs.count() == 1
+
+
+@pytest.mark.django_db
+def test_purge_deletes_events_past_retention(
+    tmp_path: Path, community: dict[str, Team], settings: SettingsWrapper
+) -> None:
+    settings.EVENT_RETENTION_DAYS = 30
+    feed = create_feed(acting_user=None, name="tiny", parser="tiny-csv")
+    runner.start_run(feed, _report(tmp_path, ROWS[:3]), source="test")
+    old = Event.objects.first()
+    assert old is not None
+    Event.objects.filter(pk=old.pk).update(time_observation=timezone.now() - dt.timedelta(days=31))
+    call_command("events", "purge", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert not Event.objects.filter(pk=old.pk).exists()
+    assert Event.objects.count() == 2
