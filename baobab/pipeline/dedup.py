@@ -42,12 +42,8 @@ def add_dedup_keys(
     if frame.height == 0:
         return frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(DEDUP_KEY))
     names = key_fields(frame, fields)
-    parts = [
-        pl.when(pl.col(name).is_not_null()).then(
-            pl.concat_str(pl.lit(f"{name}="), pl.col(name).cast(pl.Utf8))
-        )
-        for name in names
-    ]
+    # "name=value", or null when the value is null (and then left out).
+    parts = [pl.concat_str(pl.lit(f"{name}="), pl.col(name).cast(pl.Utf8)) for name in names]
     window_seconds = max(window_hours, 1) * 3600
     moments = [
         pl.col(name).str.strptime(pl.Datetime("us"), _MOMENT, strict=False)
@@ -63,5 +59,5 @@ def add_dedup_keys(
             [*parts, pl.concat_str(pl.lit("window="), bucket)], separator="\x1f", ignore_nulls=True
         )
     ).to_series()
-    keys = [blake2b(value.encode(), digest_size=20).hexdigest() for value in text.to_list()]
+    keys = [blake2b(value, digest_size=20).hexdigest() for value in text.cast(pl.Binary).to_list()]
     return frame.with_columns(pl.Series(DEDUP_KEY, keys, dtype=pl.Utf8))
