@@ -14,6 +14,7 @@ class Kind(StrEnum):
     """How a field is validated and normalised."""
 
     IP = "ip"  # an IPv4 or IPv6 address, written canonically
+    NETWORK = "network"  # an IPv4 or IPv6 prefix (198.51.100.0/24), written canonically
     PORT = "port"  # 0..65535
     ASN = "asn"  # 0..4294967295 (an "AS" prefix is accepted)
     FQDN = "fqdn"  # a host name, lower case, no trailing dot
@@ -36,7 +37,7 @@ def _side(prefix: str) -> dict[str, Kind]:
         f"{prefix}.as_name": Kind.TEXT,
         f"{prefix}.fqdn": Kind.FQDN,
         f"{prefix}.url": Kind.URL,
-        f"{prefix}.network": Kind.TEXT,
+        f"{prefix}.network": Kind.NETWORK,
         f"{prefix}.reverse_dns": Kind.FQDN,
         f"{prefix}.local_hostname": Kind.TEXT,
         f"{prefix}.local_ip": Kind.IP,
@@ -97,8 +98,18 @@ ROUTE_REASON = "baobab.route.reason"
 DEDUP_KEY = "baobab.dedup_key"
 LINE = "baobab.line"  # the record's line (or record) number in its report
 
-# The fields an event must have one of to be worth anything.
-IDENTIFYING = ("source.ip", "source.fqdn", "source.url", "source.asn")
+# The fields an event must have one of to be worth anything (hash-only
+# indicators are kept, unrouted: they name no network).
+IDENTIFYING = (
+    "source.ip",
+    "source.network",
+    "source.fqdn",
+    "source.url",
+    "source.asn",
+    "malware.hash.md5",
+    "malware.hash.sha1",
+    "malware.hash.sha256",
+)
 
 # Deduplication: by default every field but these.
 NOT_IN_DEDUP_KEY = frozenset({"raw", "time.observation", LINE})

@@ -54,6 +54,8 @@ _NAIVE_FORMATS = (
     "%Y-%m-%dT%H:%M:%SZ",
     "%Y-%m-%dT%H:%M:%S%.fZ",
 )
+# The canonical form first: what parsers and the feed defaults write.
+_FORMATS = ("%Y-%m-%dT%H:%M:%S+00:00", *_NAIVE_FORMATS)
 _TRUE = ("true", "1", "yes", "y", "t")
 _FALSE = ("false", "0", "no", "n", "f")
 
@@ -157,6 +159,17 @@ def _ip(name: str, text: pl.Series) -> tuple[pl.Series, pl.Series]:
     return value, _value_message(_failed(text, value), text, name, "is not an IP address")
 
 
+def _network(name: str, text: pl.Series) -> tuple[pl.Series, pl.Series]:
+    canonical: dict[str, str | None] = {}
+    for value in text.drop_nulls().unique().to_list():
+        try:
+            canonical[value] = str(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            canonical[value] = None
+    value = text.replace_strict(canonical, default=None, return_dtype=pl.Utf8).alias(name)
+    return value, _value_message(_failed(text, value), text, name, "is not an IP prefix")
+
+
 def _integer(low: int, high: int, what: str, prefix: str | None = None) -> Normaliser:
     def normalise_integer(name: str, text: pl.Series) -> tuple[pl.Series, pl.Series]:
         digits = text.str.replace(prefix, "") if prefix else text
@@ -198,14 +211,36 @@ def _bool(name: str, text: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 
 def _datetime(name: str, text: pl.Series) -> tuple[pl.Series, pl.Series]:
-    attempts = [
-        text.str.strptime(pl.Datetime("us"), fmt, strict=False).dt.replace_time_zone("UTC")
-        for fmt in _NAIVE_FORMATS
-    ]
-    parsed = pl.select(pl.coalesce(attempts)).to_series()
+    # Each format is tried on the values no earlier one read (most values are
+    # read by the first: parsers write moments canonically). No parsing cache:
+    # a day's report holds tens of thousands of distinct moments.
+    parsed: pl.Series | None = None
+    canonical: pl.Series | None = None
+    pending = text
+    missing = text.null_count()
+    for fmt in _FORMATS:
+        attempt = pending.str.strptime(pl.Datetime("us"), fmt, strict=False, cache=False)
+        if parsed is None:
+            parsed = attempt
+            # Already written as it comes out (the length rules out unpadded fields).
+            canonical = attempt.is_not_null() & (
+                text.str.len_bytes() == len("2024-05-01T00:00:00+00:00")
+            )
+        else:
+            parsed = pl.select(pl.coalesce(parsed, attempt)).to_series()
+        if parsed.null_count() == missing:
+            break
+        pending = text.set(parsed.is_not_null(), None)
+    assert parsed is not None and canonical is not None
+    parsed = parsed.dt.replace_time_zone("UTC")
     unusual = text.filter(parsed.is_null() & text.is_not_null()).unique().to_list()
     slow: dict[str, str | None] = {value: _parse_moment(value) for value in unusual}
-    formatted = parsed.dt.strftime(_ISO_OUT)
+    if canonical.sum() == text.len() - missing:
+        formatted = text
+    else:
+        formatted = pl.select(
+            pl.when(canonical).then(text).otherwise(parsed.dt.strftime(_ISO_OUT))
+        ).to_series()
     if slow:
         formatted = pl.select(
             pl.when(parsed.is_null())
@@ -303,6 +338,7 @@ def _text(name: str, text: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 NORMALISERS: dict[Kind, Normaliser] = {
     Kind.IP: _ip,
+    Kind.NETWORK: _network,
     Kind.PORT: _integer(0, 65_535, "is not a port number"),
     Kind.ASN: _integer(0, 4_294_967_295, "is not an AS number", prefix=r"^(?i)ASN?\s*"),
     Kind.INT: _integer(-(2**63), 2**63 - 1, "is not a whole number"),
@@ -347,7 +383,9 @@ def _identifying(frame: pl.DataFrame) -> pl.Series:
     else:
         anything = pl.select(pl.any_horizontal(present)).to_series()
     return _message(
-        ~anything, "source", "the event has no source IP address, host name, URL or AS number"
+        ~anything,
+        "source",
+        "the event has no source IP address, prefix, host name, URL, AS number or file hash",
     )
 
 

@@ -70,10 +70,17 @@ def route(frame: pl.DataFrame, index: LookupIndex, teams: dict[int, str]) -> pl.
     if pending:
         hosts = _hosts(frame)
         asns = frame["source.asn"].to_list() if "source.asn" in frame.columns else None
+        networks = frame["source.network"].to_list() if "source.network" in frame.columns else None
         memo: dict[object, Resolution] = {}
         for i in pending:
             host = hosts[i] if hosts is not None else None
-            if host:
+            network = networks[i] if networks is not None else None
+            if network:
+                found = memo.get(network)
+                if found is None:  # the most specific claim covering the whole prefix
+                    found = memo[network] = index.lookup(network).resolution
+                resolutions[i] = found
+            elif host:
                 found = memo.get(host)
                 if found is None:
                     found = memo[host] = index.resolve_domain(host)

@@ -46,8 +46,11 @@ class ColumnMapping:
 def header_columns(line: bytes, delimiter: str = ",") -> tuple[str, ...]:
     """The column names of a header line (BOM, quotes and spaces removed)."""
     text = line.decode("utf-8-sig", "replace").strip()
-    row = next(csv.reader([text], delimiter=delimiter), [])
-    return tuple(name.strip() for name in row)
+    try:
+        row = next(csv.reader([text], delimiter=delimiter), [])
+    except csv.Error:  # a stray carriage return or the like: split plainly
+        row = text.replace("\r", "").split(delimiter)
+    return tuple(name.strip().strip('"') for name in row)
 
 
 def _decode(lines: Sequence[bytes], first_line: int) -> tuple[list[int], list[str], list[Rejected]]:
@@ -97,7 +100,7 @@ def read_delimited(
     if not texts:
         return _frame({name: [] for name in columns}, [], []), rejected
     frame = _fast_read(texts, columns, delimiter) if width else None
-    if frame is not None and _field_counts_agree(texts, width, delimiter):
+    if frame is not None:
         frame = frame.with_columns(
             pl.Series(LINE_COLUMN, numbers, dtype=pl.Int64), pl.Series(RAW, texts, dtype=pl.Utf8)
         )
@@ -105,37 +108,33 @@ def read_delimited(
     return _slow_read(numbers, texts, columns, delimiter, rejected)
 
 
+_END = "\x01"  # a sentinel field after each line: it lands elsewhere when fields are missing
+
+
 def _fast_read(texts: list[str], columns: Sequence[str], delimiter: str) -> pl.DataFrame | None:
+    """The chunk read by polars in one call, or None when a line breaks the
+    layout (too many or too few fields, broken quoting)."""
+    ending = f"{delimiter}{_END}"
+    data = (ending + "\n").join(texts) + ending
+    names = [*columns, "__end"]
     try:
         frame = pl.read_csv(
-            io.BytesIO("\n".join(texts).encode()),
+            io.BytesIO(data.encode()),
             has_header=False,
-            new_columns=list(columns),
-            schema_overrides=dict.fromkeys(columns, pl.Utf8),
+            new_columns=names,
+            schema_overrides=dict.fromkeys(names, pl.Utf8),
             infer_schema=False,
             separator=delimiter,
             quote_char='"',
-            missing_utf8_is_empty_string=True,
+            empty_string_is_null=False,
         )
     except Exception:  # noqa: BLE001 - any polars error sends the chunk to the careful path
         return None
-    if frame.height != len(texts) or frame.width != len(columns):
+    if frame.height != len(texts) or frame.width != len(names):
         return None
-    return frame
-
-
-def _field_counts_agree(texts: list[str], width: int, delimiter: str) -> bool:
-    """Whether every line has ``width`` fields (lines with quotes are checked by
-    the csv module, the others by counting delimiters)."""
-    separators = width - 1
-    for text in texts:
-        if '"' in text:
-            row = next(csv.reader([text], delimiter=delimiter), [])
-            if len(row) != width:
-                return False
-        elif text.count(delimiter) != separators:
-            return False
-    return True
+    if not (frame["__end"] == _END).all():
+        return None
+    return frame.drop("__end")
 
 
 def _slow_read(

@@ -122,3 +122,10 @@ def test_chunks_cover_every_line_once(tmp_path: Path) -> None:
         seen.extend(chunk)
     assert [line.rstrip(b"\r") for line in seen] == lines[1:]
     assert split(report, skip_lines=1, chunk_bytes=997, whole=True)[0].first_line == 2
+
+
+def test_a_prefix_is_routed_by_the_claim_covering_all_of_it() -> None:
+    frame = _frame(**{"source.network": ["198.51.100.0/25", "198.51.0.0/16"]})
+    routed = route(frame, _index(), TEAMS)
+    assert routed["baobab.claim_id"].to_list() == [100, None]
+    assert routed["baobab.team"].to_list() == ["ke-cirt", None]
