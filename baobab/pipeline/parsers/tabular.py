@@ -128,7 +128,7 @@ def _fast_read(texts: list[str], columns: Sequence[str], delimiter: str) -> pl.D
             quote_char='"',
             empty_string_is_null=False,
         )
-    except Exception:  # noqa: BLE001 - any polars error sends the chunk to the careful path
+    except Exception:  # any polars error sends the chunk to the careful path
         return None
     if frame.height != len(texts) or frame.width != len(names):
         return None
