@@ -265,6 +265,13 @@ SPECTACULAR_SETTINGS = {
 # --- Pipeline ------------------------------------------------------------------
 # Reports are cut into chunks of about this many bytes, each one task.
 PIPELINE_CHUNK_BYTES = int(os.environ.get("PIPELINE_CHUNK_BYTES", str(16 * 1024 * 1024)))
+# Collectors: the largest report accepted, and the folders file feeds may read.
+COLLECTOR_MAX_BYTES = int(os.environ.get("COLLECTOR_MAX_BYTES", str(512 * 1024 * 1024)))
+COLLECTOR_FILE_ROOTS = [
+    Path(path)
+    for path in os.environ.get("COLLECTOR_FILE_ROOTS", str(DATA_DIR / "inbox")).split(",")
+    if path.strip()
+]
 # Events older than this (by observation time) are deleted by `baobab events purge`.
 EVENT_RETENTION_DAYS = int(os.environ.get("EVENT_RETENTION_DAYS", "365"))
 

@@ -49,14 +49,24 @@ def update_object(
     *,
     acting_user: User | None,
     m2m: dict[str, Iterable[Any]] | None = None,
+    leave: Iterable[str] = (),
 ) -> _M:
-    """Apply ``changes`` to ``obj``, validate, save and audit before/after."""
+    """Apply ``changes`` to ``obj``, validate, save and audit before/after.
+
+    Fields named in ``leave`` are not written (others may change them meanwhile).
+    """
     before = audit.snapshot(obj)
     for name, value in changes.items():
         setattr(obj, name, value)
     obj.full_clean()
+    left = set(leave)
+    update_fields = (
+        [f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name not in left]
+        if left
+        else None
+    )
     with transaction.atomic():
-        obj.save()
+        obj.save(update_fields=update_fields)
         for name, values in (m2m or {}).items():
             getattr(obj, name).set(values)
         audit.record(

@@ -98,7 +98,8 @@ def update_feed(feed: Feed, changes: dict[str, Any], *, acting_user: User | None
     for name, value in changes.items():
         setattr(feed, name, value)
     _check_feed(feed)
-    return update_object(feed, {}, acting_user=acting_user)
+    # What the collector remembers is its own: a collection may be writing it now.
+    return update_object(feed, {}, acting_user=acting_user, leave=["collector_state"])
 
 
 def delete_feed(feed: Feed, *, acting_user: User | None) -> None:

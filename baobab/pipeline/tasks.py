@@ -9,6 +9,7 @@ from typing import Any
 from celery import shared_task
 
 from baobab.pipeline import runner
+from baobab.pipeline.collectors.tasks import collect_due, collect_feed  # noqa: F401 - registers them
 
 
 @shared_task(

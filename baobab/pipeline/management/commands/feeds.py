@@ -8,13 +8,15 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from baobab.core.choices import TLP
 from baobab.core.management.base import BaobabCommand, UsageError
 from baobab.core.models import Team
 from baobab.pipeline.choices import Collector
+from baobab.pipeline.collectors import CollectorError, collect, due_feeds
 from baobab.pipeline.management.commands.ingest import format_summary, run_summary
-from baobab.pipeline.models import Feed
+from baobab.pipeline.models import Feed, FeedRun
 from baobab.pipeline.services import create_feed
 
 
@@ -45,9 +47,14 @@ class Command(BaobabCommand):
         run = actions.add_parser("run", help="Run a feed's collector now.")
         run.add_argument("name")
         run.add_argument("--json", action="store_true")
+        run.add_argument("--force", action="store_true", help="Fetch even if unchanged.")
+        due = actions.add_parser(
+            "collect-due", help="Collect every feed whose schedule is due (for cron)."
+        )
+        due.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        getattr(self, f"_{options['action']}")(options)
+        getattr(self, f"_{options['action'].replace('-', '_')}")(options)
 
     def _add(self, options: dict[str, Any]) -> None:
         try:
@@ -109,18 +116,31 @@ class Command(BaobabCommand):
             )
 
     def _run(self, options: dict[str, Any]) -> None:
-        from baobab.pipeline.collectors import collect  # noqa: PLC0415 - optional until used
-
         feed = Feed.objects.filter(name=options["name"]).first()
         if feed is None:
             raise UsageError(f"There is no feed {options['name']!r}.")
-        runs = collect(feed, acting_user=None)
+        try:
+            runs = collect(feed, acting_user=None, force=options["force"])
+        except CollectorError as error:
+            raise UsageError(str(error)) from error
+        self._print_runs(runs, options, feed.name)
+
+    def _collect_due(self, options: dict[str, Any]) -> None:
+        runs: list[FeedRun] = []
+        for feed in due_feeds(timezone.now()):
+            try:
+                runs.extend(collect(feed, acting_user=None))
+            except CollectorError as error:
+                self.stderr.write(f"{feed.name}: {error}")
+        self._print_runs(runs, options, "due feeds")
+
+    def _print_runs(self, runs: list[FeedRun], options: dict[str, Any], what: str) -> None:
         summaries = [run_summary(run) for run in runs]
         if options["json"]:
             self.stdout.write(json.dumps(summaries, indent=2))
             return
         if not summaries:
-            self.stdout.write(f"Feed {feed.name}: nothing new.")
+            self.stdout.write(f"{what}: nothing new.")
         for summary in summaries:
             self.stdout.write(format_summary(summary))
 
