@@ -25,6 +25,15 @@ def _fresh_lookup_index() -> None:
     lookup_index.reset_index()
 
 
+@pytest.fixture(autouse=True)
+def _scratch_data_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Reports, spools and data files of a test run go to a scratch folder,
+    never into the developer's data folder (nor another run's)."""
+    folder = tmp_path_factory.getbasetemp() / "baobab-data"
+    folder.mkdir(exist_ok=True)
+    settings.DATA_DIR = folder
+
+
 @pytest.fixture
 def make_team(db: None) -> Callable[..., Team]:
     def make(short_name: str | None = None, **fields: Any) -> Team:

@@ -258,6 +258,10 @@ SPECTACULAR_SETTINGS = {
         "PhoneKindEnum": "baobab.directory.choices.PhoneKind",
         "HolderKindEnum": "baobab.directory.choices.HolderKind",
         "QueryKindEnum": ["ip", "prefix", "asn", "domain", "url", "country"],
+        "TaxonomyEnum": "baobab.pipeline.choices.Taxonomy",
+        "CollectorEnum": "baobab.pipeline.choices.Collector",
+        "RunStatusEnum": "baobab.pipeline.choices.RunStatus",
+        "QuarantineStatusEnum": "baobab.pipeline.choices.QuarantineStatus",
     },
 }
 
@@ -272,6 +276,21 @@ COLLECTOR_FILE_ROOTS = [
     for path in os.environ.get("COLLECTOR_FILE_ROOTS", str(DATA_DIR / "inbox")).split(",")
     if path.strip()
 ]
+# Enrichment data files (`baobab data refresh`) and optional RDAP look-ups.
+ENRICHMENT_IPASN_URL = os.environ.get("ENRICHMENT_IPASN_URL", "")  # no public ipasn.dat exists
+ENRICHMENT_ASNAMES_URL = os.environ.get(
+    "ENRICHMENT_ASNAMES_URL", "https://ftp.ripe.net/ripe/asnames/asn.txt"
+)
+ENRICHMENT_TOR_URL = os.environ.get(
+    "ENRICHMENT_TOR_URL", "https://check.torproject.org/torbulkexitlist"
+)
+ENRICHMENT_DOWNLOAD_TIMEOUT = float(os.environ.get("ENRICHMENT_DOWNLOAD_TIMEOUT", "60"))
+ENRICHMENT_MAX_BYTES = env_int("ENRICHMENT_MAX_BYTES", 512 * 1024 * 1024)
+ENRICHMENT_RDAP = env_bool("ENRICHMENT_RDAP", False)
+ENRICHMENT_RDAP_URL = os.environ.get("ENRICHMENT_RDAP_URL", "https://rdap.org")
+ENRICHMENT_RDAP_TTL = env_int("ENRICHMENT_RDAP_TTL", 7 * 86400)
+ENRICHMENT_RDAP_TIMEOUT = float(os.environ.get("ENRICHMENT_RDAP_TIMEOUT", "5"))
+ENRICHMENT_RDAP_MAX_QUERIES = env_int("ENRICHMENT_RDAP_MAX_QUERIES", 20)
 # Events older than this (by observation time) are deleted by `baobab events purge`.
 EVENT_RETENTION_DAYS = int(os.environ.get("EVENT_RETENTION_DAYS", "365"))
 

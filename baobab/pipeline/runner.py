@@ -23,6 +23,7 @@ from baobab.core.models import Team, User
 from baobab.directory.index import get_index
 from baobab.pipeline.choices import ChunkStatus, RunStatus
 from baobab.pipeline.chunks import ChunkSpan, read_head, read_lines, split
+from baobab.pipeline.enrichment import enrich, enrich_rdap, load_enrichment, rdap_client
 from baobab.pipeline.models import Feed, FeedRun, RunChunk
 from baobab.pipeline.parsers import get_parser
 from baobab.pipeline.parsers.base import ReportError, Setup, UnknownReportError
@@ -176,12 +177,11 @@ def team_names() -> dict[int, str]:
 
 def enricher() -> Enricher | None:
     """The enrichment stage with this process's data files, when there are any."""
-    try:
-        from baobab.pipeline.enrichment import enrich, load_enrichment  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - enrichment is optional at import time
-        return None
     data = load_enrichment()
-    return lambda frame: enrich(frame, data)
+    client = rdap_client()
+    if client is None:
+        return lambda frame: enrich(frame, data)
+    return lambda frame: enrich_rdap(enrich(frame, data), client, data.as_names)
 
 
 def process_chunk(chunk_id: int) -> StoredCounts:

@@ -111,6 +111,11 @@ def _delegated_range(record: DelegatedRecord) -> tuple[int, int, int]:
     return 4, parsed[1], parsed[1] + record.size - 1
 
 
+def _country_of(record: DelegatedRecord) -> str | None:
+    """The country code of a delegated row, upper case; None when it has none."""
+    return record.country.upper() if len(record.country) == 2 else None
+
+
 def _delegated_label(record: DelegatedRecord) -> str:
     if record.kind == "asn":
         return f"AS{record.first}-AS{int(record.first) + record.size - 1}"
@@ -191,6 +196,8 @@ class LookupIndex:
             elif holder.category == STEP_REGIONAL:
                 self._regional.append(holder)
         self._memo: dict[tuple[Any, ...], Resolution] = {}
+        # Shared with the copies made by with_ip_to_asn (same delegated data).
+        self._registered_tables: dict[int, tuple[list[int], list[str | None]]] = {}
 
     def with_ip_to_asn(self, ip_to_asn: IpToAsn | None) -> LookupIndex:
         """A copy of this index that uses another IP → ASN mapping.
@@ -317,6 +324,33 @@ class LookupIndex:
             gettext_noop("the query is the country code %(country)s"), {"country": country}
         )
         return self._country_fallback(country, reason, None)
+
+    def registered_country(self, version: int, value: int) -> str | None:
+        """The country of registration of one address (IP version, integer)
+        according to the RIR delegated statistics, or None."""
+        if version == 6 and value >> 32 == 0xFFFF:
+            version, value = 4, value & 0xFFFFFFFF
+        node = self._families[version].delegated.find(value)
+        return _country_of(node.value) if node is not None else None
+
+    def registered_countries(self, version: int) -> tuple[list[int], list[str | None]]:
+        """The countries of registration of one IP version as a flat table for
+        bulk look-ups: sorted segment starts (the first is 0) and the country of
+        each segment up to the next start (None where nothing is registered).
+
+        Built once per index; the same (read-only) lists are returned on every
+        call and by copies made with :meth:`with_ip_to_asn`, so a caller that
+        derives its own table from them can tell when the data changed.
+        """
+        table = self._registered_tables.get(version)
+        if table is None:
+            starts, records = self._families[version].delegated.segments()
+            countries = [_country_of(record) if record is not None else None for record in records]
+            if not starts or starts[0] != 0:
+                starts.insert(0, 0)
+                countries.insert(0, None)
+            table = self._registered_tables[version] = (starts, countries)
+        return table
 
     def resolve_addresses(
         self, addresses: Iterable[str | Address | None]

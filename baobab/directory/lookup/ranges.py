@@ -86,6 +86,13 @@ class RangeTable(Generic[V]):
             node = node.parent
         return node
 
+    def segments(self) -> tuple[list[int], list[V | None]]:
+        """The flattened table for bulk look-ups: the sorted segment starts and
+        the value of each segment's most specific range (None for a gap)."""
+        return list(self._starts), [
+            node.value if node is not None else None for node in self._nodes
+        ]
+
     def values_between(self, first: int, last: int) -> list[V | None]:
         """The values of the segments meeting ``first`` … ``last`` (None for gaps)."""
         low = bisect_right(self._starts, first) - 1

@@ -340,6 +340,32 @@ def test_delegated_fallback_for_ips_and_asns() -> None:
     assert holders_of(idx, "AS37000") == ["africacert"]
 
 
+def test_registered_country_of_addresses_and_the_flat_table() -> None:
+    idx = index()
+    ke_last = int(ipaddress.ip_address("41.82.255.255"))
+    assert idx.registered_country(4, ke_last) == "KE"
+    assert idx.registered_country(4, ke_last + 1) == "GH"
+    assert idx.registered_country(4, int(ipaddress.ip_address("8.8.8.8"))) is None
+    mapped = int(ipaddress.ip_address("::ffff:41.83.0.1"))
+    assert idx.registered_country(6, mapped) == "GH"
+    assert idx.registered_country(6, int(ipaddress.ip_address("2c0f:fe38::1"))) == "KE"
+
+    starts, countries = idx.registered_countries(4)
+    assert starts[0] == 0
+    assert starts == sorted(starts)
+    assert list(zip(starts, countries, strict=True)) == [
+        (0, None),
+        (int(ipaddress.ip_address("41.80.0.0")), "KE"),
+        (int(ipaddress.ip_address("41.83.0.0")), "GH"),
+        (int(ipaddress.ip_address("41.84.0.0")), None),
+    ]
+    # The same lists every time, also from a copy with another IP → ASN mapping.
+    assert idx.registered_countries(4) is idx.registered_countries(4)
+    copy = idx.with_ip_to_asn(RoutingTable([("41.80.0.0/16", 33771)]))
+    assert copy.registered_countries(4) is idx.registered_countries(4)
+    assert copy.registered_countries(6)[1] == [None, "KE", None]
+
+
 def test_country_claims_come_before_national_teams() -> None:
     idx = index(claim(1, "country", "KE", SECTORAL))
     assert holders_of(idx, "KE") == ["bank-cert"]
