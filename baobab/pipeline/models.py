@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from baobab.core.choices import TLP, Distribution
-from baobab.core.models import SharingGroup, Team
+from baobab.core.models import SharingGroup, Team, validate_unreserved_short_name
 from baobab.directory.models import ConstituencyClaim, Organisation
 from baobab.pipeline.choices import (
     ChunkStatus,
@@ -31,7 +31,10 @@ class Feed(models.Model):
     them, and how the events it gives are marked and deduplicated."""
 
     name = models.CharField(
-        _("name"), max_length=100, unique=True, validators=[feed_name_validator]
+        _("name"),
+        max_length=100,
+        unique=True,
+        validators=[feed_name_validator, validate_unreserved_short_name],
     )
     provider = models.CharField(_("provider"), max_length=100, blank=True)
     description = models.TextField(_("description"), blank=True)

@@ -4,6 +4,7 @@ the API and the command line behave alike."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from baobab.core.permissions import has_role, is_community_admin
 from baobab.core.services import create_object, delete_object, update_object
 from baobab.directory.index import get_index
 from baobab.pipeline.choices import TAXONOMY_OF_TYPE, QuarantineStatus
+from baobab.pipeline.collectors import validate_options
 from baobab.pipeline.models import Event, Feed, FeedRun, QuarantinedRecord
 from baobab.pipeline.parsers import UnknownParserError, get_parser, registry
 from baobab.pipeline.parsers.base import Setup
@@ -43,10 +45,15 @@ def may_manage_feed(
 
 
 def may_submit_reports(user: User | None, feed: Feed) -> bool:
-    """Analysts of the team running the feed (and community administrators)."""
-    if user is None or is_community_admin(user):
-        return True
-    return feed.owner_team_id is not None and has_role(user, feed.owner_team_id, Role.ANALYST)
+    """Analysts of the team running the feed; community administrators for the
+    feeds no team runs. Whoever may submit reports also sees the feed's
+    quarantine, raw data before any routing: TLP is about people, not roles,
+    so a community administrator does not see another team's."""
+    if user is None:
+        return True  # the operator at the command line
+    if feed.owner_team_id is None:
+        return is_community_admin(user)
+    return has_role(user, feed.owner_team_id, Role.ANALYST)
 
 
 def _require(allowed: bool) -> None:
@@ -73,6 +80,10 @@ def _check_feed(feed: Feed) -> None:
                 "name": feed.report,
                 "valid": ", ".join(reports),
             }
+    try:
+        validate_options(feed.collector, feed.collector_options)
+    except ValidationError as error:
+        errors["collector_options"] = " ".join(error.messages)
     if feed.classification_type and feed.classification_type not in TAXONOMY_OF_TYPE:
         errors["classification_type"] = _("%(value)s is not an RSIT classification type.") % {
             "value": feed.classification_type
@@ -95,11 +106,12 @@ def update_feed(feed: Feed, changes: dict[str, Any], *, acting_user: User | None
     if "owner_team" in changes or "owner_team_id" in changes:
         new_owner = changes.get("owner_team_id") or getattr(changes.get("owner_team"), "pk", None)
         _require(may_manage_feed(acting_user, team_id=new_owner))
+    candidate = copy.copy(feed)
     for name, value in changes.items():
-        setattr(feed, name, value)
-    _check_feed(feed)
+        setattr(candidate, name, value)
+    _check_feed(candidate)
     # What the collector remembers is its own: a collection may be writing it now.
-    return update_object(feed, {}, acting_user=acting_user, leave=["collector_state"])
+    return update_object(feed, changes, acting_user=acting_user, leave=["collector_state"])
 
 
 def delete_feed(feed: Feed, *, acting_user: User | None) -> None:
