@@ -55,6 +55,22 @@ def header_columns(line: bytes, delimiter: str = ",") -> tuple[str, ...]:
 
 def _decode(lines: Sequence[bytes], first_line: int) -> tuple[list[int], list[str], list[Rejected]]:
     """The lines as text with their numbers; lines that are not UTF-8 are rejected."""
+    try:
+        text = b"\n".join(lines).decode("utf-8")
+    except UnicodeDecodeError:
+        return _decode_each(lines, first_line)
+    texts = text.split("\n")
+    if len(texts) != len(lines):  # an empty chunk splits into [""]
+        return _decode_each(lines, first_line)
+    if "\r" in text:
+        texts = [line.rstrip("\r") for line in texts]
+    return list(range(first_line, first_line + len(lines))), texts, []
+
+
+def _decode_each(
+    lines: Sequence[bytes], first_line: int
+) -> tuple[list[int], list[str], list[Rejected]]:
+    """Line by line, when the chunk holds bytes that are not UTF-8."""
     numbers: list[int] = []
     texts: list[str] = []
     rejected: list[Rejected] = []
@@ -99,21 +115,32 @@ def read_delimited(
     width = len(columns)
     if not texts:
         return _frame({name: [] for name in columns}, [], []), rejected
-    frame = _fast_read(texts, columns, delimiter) if width else None
-    if frame is not None:
-        frame = frame.with_columns(
-            pl.Series(LINE_COLUMN, numbers, dtype=pl.Int64), pl.Series(RAW, texts, dtype=pl.Utf8)
-        )
+    read = _fast_read(texts, columns, delimiter) if width else None
+    if read is None:
+        return _slow_read(numbers, texts, columns, delimiter, rejected)
+    frame, bad = read
+    frame = frame.with_columns(
+        pl.Series(LINE_COLUMN, numbers, dtype=pl.Int64), pl.Series(RAW, texts, dtype=pl.Utf8)
+    )
+    if not bad:
         return frame, rejected
-    return _slow_read(numbers, texts, columns, delimiter, rejected)
+    # Only the lines that broke the layout are read again, one by one.
+    frame = frame.filter(~pl.int_range(pl.len()).is_in(bad))
+    again, rejected = _slow_read(
+        [numbers[i] for i in bad], [texts[i] for i in bad], columns, delimiter, rejected
+    )
+    return pl.concat([frame, again.select(frame.columns)]).sort(LINE_COLUMN), rejected
 
 
 _END = "\x01"  # a sentinel field after each line: it lands elsewhere when fields are missing
 
 
-def _fast_read(texts: list[str], columns: Sequence[str], delimiter: str) -> pl.DataFrame | None:
-    """The chunk read by polars in one call, or None when a line breaks the
-    layout (too many or too few fields, broken quoting)."""
+def _fast_read(
+    texts: list[str], columns: Sequence[str], delimiter: str
+) -> tuple[pl.DataFrame, list[int]] | None:
+    """The chunk read by polars in one call, with the positions of the lines
+    whose fields do not fit the header (too many or too few); None when
+    polars cannot read the chunk at all (a quote left open across lines)."""
     ending = f"{delimiter}{_END}"
     data = (ending + "\n").join(texts) + ending
     names = [*columns, "__end"]
@@ -127,14 +154,14 @@ def _fast_read(texts: list[str], columns: Sequence[str], delimiter: str) -> pl.D
             separator=delimiter,
             quote_char='"',
             empty_string_is_null=False,
+            truncate_ragged_lines=True,
         )
     except Exception:  # any polars error sends the chunk to the careful path
         return None
     if frame.height != len(texts) or frame.width != len(names):
         return None
-    if not (frame["__end"] == _END).all():
-        return None
-    return frame.drop("__end")
+    bad = (frame["__end"] != _END).fill_null(True).arg_true().to_list()
+    return frame.drop("__end"), bad
 
 
 def _slow_read(
