@@ -11,9 +11,10 @@ import logging
 import shutil
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -26,7 +27,7 @@ from baobab.pipeline.chunks import ChunkSpan, read_head, read_lines, split
 from baobab.pipeline.enrichment import enrich, enrich_rdap, load_enrichment, rdap_client
 from baobab.pipeline.models import Feed, FeedRun, RunChunk
 from baobab.pipeline.parsers import get_parser
-from baobab.pipeline.parsers.base import ReportError, Setup, UnknownReportError
+from baobab.pipeline.parsers.base import Parser, ReportError, Setup, UnknownReportError
 from baobab.pipeline.process import ChunkResult, Enricher, FeedDefaults, process_lines
 from baobab.pipeline.store import StoredCounts, store_chunk
 
@@ -38,6 +39,17 @@ def runs_folder() -> Path:
     folder = Path(settings.DATA_DIR) / "runs"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def parser_options(parser: Parser, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The feed's parser options, with the data files the operator put in the
+    enrichment folder for options the feed leaves unset (ShadowServer's schema)."""
+    merged = dict(options)
+    folder = Path(settings.DATA_DIR) / "enrichment"
+    for option, file_name in parser.data_file_options.items():
+        if option not in merged and (folder / file_name).is_file():
+            merged[option] = str(folder / file_name)
+    return merged
 
 
 def feed_defaults(feed: Feed) -> FeedDefaults:
@@ -97,7 +109,10 @@ def start_run(
     try:
         parser = get_parser(feed.parser)
         setup = parser.setup(
-            read_head(kept), file_name=name, report=feed.report, options=feed.parser_options
+            read_head(kept),
+            file_name=name,
+            report=feed.report,
+            options=parser_options(parser, feed.parser_options),
         )
     except (ReportError, UnknownReportError, ValueError) as error:
         _fail(run, str(error))
@@ -247,7 +262,12 @@ def parse_file(
     Raises UnknownParserError, UnknownReportError or ReportError.
     """
     parser = get_parser(parser_name)
-    setup = parser.setup(read_head(path), file_name=path.name, report=report, options=options or {})
+    setup = parser.setup(
+        read_head(path),
+        file_name=path.name,
+        report=report,
+        options=parser_options(parser, options or {}),
+    )
     spans = split(
         path,
         skip_lines=setup.skip_lines,

@@ -75,7 +75,9 @@ def _check_feed(feed: Feed) -> None:
         }
     else:
         reports = list(parser.reports())
-        if feed.report and reports and feed.report not in reports:
+        # A parser that reads an operator's data file may know more types than
+        # it ships; the run itself refuses an unknown one then.
+        if feed.report and reports and feed.report not in reports and not parser.data_file_options:
             errors["report"] = _("Unknown report type %(name)s. Valid report types: %(valid)s.") % {
                 "name": feed.report,
                 "valid": ", ".join(reports),

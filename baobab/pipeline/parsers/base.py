@@ -93,6 +93,9 @@ class Parser(ABC):
     provider: ClassVar[str] = ""
     # False: the report is one document (a JSON object, say) parsed in one chunk.
     line_based: ClassVar[bool] = True
+    # Options the runner fills with a data file of the enrichment folder when
+    # the operator has put it there (option name -> file name).
+    data_file_options: ClassVar[dict[str, str]] = {}
 
     def reports(self) -> Sequence[str]:
         """The report types this parser knows (empty when it has none)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from baobab.pipeline.parsers.base import (
     Parsed,
@@ -52,6 +52,7 @@ class ShadowServerParser(Parser):
         "sinkhole and honeypot events, blocklist, … (report type from the file name)"
     )
     provider = "Shadowserver Foundation"
+    data_file_options: ClassVar[dict[str, str]] = {SCHEMA_FILE: "shadowserver-schema.json"}
 
     def reports(self) -> Sequence[str]:
         """The built-in report types (a schema file adds ShadowServer's others)."""

@@ -4,9 +4,11 @@ exit code 2 and a list of what is valid when the input is not."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -105,3 +107,22 @@ def test_feeds_run_on_an_upload_feed_explains_instead_of_crashing() -> None:
     with pytest.raises(CommandError) as caught:
         _run("feeds", "run", "uploads")
     assert caught.value.returncode == 2
+
+
+@pytest.mark.django_db
+def test_shadowserver_s_schema_in_the_enrichment_folder_adds_its_report_types(
+    settings: Any,
+) -> None:
+    schema_dir = SAMPLES / "shadowserver" / "schema"
+    stun = schema_dir / "2024-05-01-scan_stun-country-geo.csv"
+    with pytest.raises(CommandError, match="Valid report types"):
+        _run("parse", "--parser", "shadowserver", str(stun))
+    folder = Path(settings.DATA_DIR) / "enrichment"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(schema_dir / "shadowserver-schema.json", folder / "shadowserver-schema.json")
+    try:
+        events = _run("parse", "--parser", "shadowserver", str(stun)).splitlines()
+    finally:
+        (folder / "shadowserver-schema.json").unlink()
+    assert events
+    assert all(json.loads(line)["source.ip"] for line in events)
