@@ -53,7 +53,9 @@ class Viewer:
 
 
 class SharedLike(Protocol):
-    owner_team_id: int
+    @property
+    def owner_team_id(self) -> int | None: ...  # read-only: a team id, or none
+
     tlp: str
     distribution: str
     sharing_group_id: int | None

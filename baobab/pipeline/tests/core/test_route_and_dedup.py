@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -40,7 +41,7 @@ def _index() -> LookupIndex:
     return LookupIndex(holders, claims, [], today=date(2026, 12, 1))
 
 
-def _frame(**columns: list[object]) -> pl.DataFrame:
+def _frame(**columns: Any) -> pl.DataFrame:
     height = len(next(iter(columns.values())))
     return pl.DataFrame(
         {"baobab.line": list(range(1, height + 1)), "raw": ["r"] * height, **columns}
