@@ -1,0 +1,1 @@
+"""Tests of the notification transports: MIME, PGP/MIME, SMTP and webhooks."""
