@@ -56,6 +56,7 @@ _NAIVE_FORMATS = (
 )
 # The canonical form first: what parsers and the feed defaults write.
 _FORMATS = ("%Y-%m-%dT%H:%M:%S+00:00", *_NAIVE_FORMATS)
+_CANONICAL_LENGTH = len("2024-05-01T00:00:00+00:00")
 _TRUE = ("true", "1", "yes", "y", "t")
 _FALSE = ("false", "0", "no", "n", "f")
 
@@ -178,7 +179,9 @@ def _integer(low: int, high: int, what: str, prefix: str | None = None) -> Norma
             as_float = digits.cast(pl.Float64, strict=False)
             whole = as_float.is_not_null() & (as_float == as_float.floor())
             value = pl.select(
-                pl.when(value.is_null() & whole).then(as_float.cast(pl.Int64)).otherwise(value)
+                pl.when(value.is_null() & whole)
+                .then(as_float.cast(pl.Int64, strict=False))  # 1E100: null, then refused
+                .otherwise(value)
             ).to_series()
         bad = (
             _failed(text, value) | (value < low).fill_null(False) | (value > high).fill_null(False)
@@ -211,27 +214,19 @@ def _bool(name: str, text: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 
 def _datetime(name: str, text: pl.Series) -> tuple[pl.Series, pl.Series]:
-    # Each format is tried on the values no earlier one read (most values are
-    # read by the first: parsers write moments canonically). No parsing cache:
-    # a day's report holds tens of thousands of distinct moments.
-    parsed: pl.Series | None = None
-    canonical: pl.Series | None = None
-    pending = text
+    # Each format is tried on the values no earlier one read; most are read by
+    # the first (parsers write moments canonically), and those need no
+    # rewriting (the length rules out unpadded fields). No parsing cache: a
+    # day's report holds tens of thousands of distinct moments.
+    parsed = text.str.strptime(pl.Datetime("us"), _FORMATS[0], strict=False, cache=False)
+    canonical = parsed.is_not_null() & (text.str.len_bytes() == _CANONICAL_LENGTH)
     missing = text.null_count()
-    for fmt in _FORMATS:
-        attempt = pending.str.strptime(pl.Datetime("us"), fmt, strict=False, cache=False)
-        if parsed is None:
-            parsed = attempt
-            # Already written as it comes out (the length rules out unpadded fields).
-            canonical = attempt.is_not_null() & (
-                text.str.len_bytes() == len("2024-05-01T00:00:00+00:00")
-            )
-        else:
-            parsed = pl.select(pl.coalesce(parsed, attempt)).to_series()
+    for fmt in _FORMATS[1:]:
         if parsed.null_count() == missing:
             break
         pending = text.set(parsed.is_not_null(), None)
-    assert parsed is not None and canonical is not None
+        attempt = pending.str.strptime(pl.Datetime("us"), fmt, strict=False, cache=False)
+        parsed = pl.select(pl.coalesce(parsed, attempt)).to_series()
     parsed = parsed.dt.replace_time_zone("UTC")
     unusual = text.filter(parsed.is_null() & text.is_not_null()).unique().to_list()
     slow: dict[str, str | None] = {value: _parse_moment(value) for value in unusual}

@@ -13,6 +13,7 @@ import polars as pl
 
 from baobab.directory.lookup import TEAM, LookupIndex, Resolution
 from baobab.pipeline import fields as f
+from baobab.pipeline.enrichment.tables import ipv4_integers
 
 UNROUTED_STEPS = frozenset({"regional", "none"})
 _HOST = r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^@/?#]*@)?([^:/?#\[\]]+)"
@@ -65,7 +66,7 @@ def route(frame: pl.DataFrame, index: LookupIndex, teams: dict[int, str]) -> pl.
     height = frame.height
     resolutions: list[Resolution | None] = [None] * height
     if "source.ip" in frame.columns:
-        resolutions = index.resolve_addresses(frame["source.ip"].to_list())
+        resolutions = _resolve_addresses(frame["source.ip"], index)
     pending = [i for i, found in enumerate(resolutions) if found is None]
     if pending:
         hosts = _hosts(frame)
@@ -114,6 +115,34 @@ def route(frame: pl.DataFrame, index: LookupIndex, teams: dict[int, str]) -> pl.
     else:
         filled = contacts
     return routed.with_columns(filled.alias("source.abuse_contact"))
+
+
+def _resolve_addresses(addresses: pl.Series, index: LookupIndex) -> list[Resolution | None]:
+    """The resolution of each address (None where there is none): IPv4
+    addresses turned into integers in one go and each distinct one resolved
+    once; the others (IPv6) from their text."""
+    values = ipv4_integers(addresses)
+    distinct = values.drop_nulls().unique()
+    found = index.resolve_integers(4, distinct.to_list())
+    where = (
+        values.to_frame("value")
+        .join(
+            distinct.to_frame("value").with_row_index("at"),
+            on="value",
+            how="left",
+            maintain_order="left",
+        )
+        .get_column("at")
+    )
+    resolutions: list[Resolution | None] = [
+        found[at] if at is not None else None for at in where.to_list()
+    ]
+    others = (values.is_null() & addresses.is_not_null()).arg_true().to_list()
+    if others:
+        wide = index.resolve_addresses(addresses.gather(others).to_list())
+        for row, resolution in zip(others, wide, strict=True):
+            resolutions[row] = resolution
+    return resolutions
 
 
 def _hosts(frame: pl.DataFrame) -> list[str | None] | None:

@@ -173,6 +173,8 @@ def resume_run(run: FeedRun) -> FeedRun:
     """Process the chunks a run has not finished (after a crash, say)."""
     if run.status == RunStatus.FAILED and not run.chunk_count:
         return run
+    if not run.chunks.filter(status=ChunkStatus.PENDING).exists():
+        return run  # nothing left to do
     FeedRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
     dispatch(run)
     run.refresh_from_db()

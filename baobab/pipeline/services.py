@@ -26,7 +26,13 @@ from baobab.pipeline.models import Event, Feed, FeedRun, QuarantinedRecord
 from baobab.pipeline.parsers import UnknownParserError, get_parser, registry
 from baobab.pipeline.parsers.base import Setup
 from baobab.pipeline.process import process_lines
-from baobab.pipeline.runner import enricher, feed_defaults, start_run, team_names
+from baobab.pipeline.runner import (
+    enricher,
+    feed_defaults,
+    parser_options,
+    start_run,
+    team_names,
+)
 from baobab.pipeline.store import write_events
 
 # --- who may ---------------------------------------------------------------------
@@ -75,9 +81,11 @@ def _check_feed(feed: Feed) -> None:
         }
     else:
         reports = list(parser.reports())
-        # A parser that reads an operator's data file may know more types than
-        # it ships; the run itself refuses an unknown one then.
-        if feed.report and reports and feed.report not in reports and not parser.data_file_options:
+        # With an operator's data file (ShadowServer's schema) a parser knows
+        # more types than it ships; the run itself refuses an unknown one then.
+        options = parser_options(parser, feed.parser_options)
+        extended = any(option in options for option in parser.data_file_options)
+        if feed.report and reports and feed.report not in reports and not extended:
             errors["report"] = _("Unknown report type %(name)s. Valid report types: %(valid)s.") % {
                 "name": feed.report,
                 "valid": ", ".join(reports),

@@ -1,12 +1,13 @@
 """Writing a processed chunk: its events in bulk (``COPY`` on PostgreSQL,
-one ``executemany`` on SQLite), its quarantined records, the chunk's ``done``
-mark and the run's counters — all in one transaction, so a worker killed
-half-way leaves nothing behind and the chunk is simply processed again.
-Duplicates are skipped by the database's unique key."""
+``executemany`` on SQLite, a slice of ``STORE_BATCH`` rows at a time so that
+memory does not grow with the chunk), its quarantined records, the chunk's
+``done`` mark and the run's counters — all in one transaction, so a worker
+killed half-way leaves nothing behind and the chunk is simply processed
+again. Duplicates are skipped by the database's unique key."""
 
 from __future__ import annotations
 
-import ipaddress
+import socket
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,15 @@ _TEXT_COLUMNS = frozenset(
     }
 )
 _MOMENTS = ("time_source", "time_observation")
+_INT_COLUMNS = frozenset(
+    {"source_port", "source_asn", "destination_port", "team_id", "organisation_id", "claim_id"}
+)
+# Rows sent to the database at a time (memory stays bounded, whatever the chunk).
+STORE_BATCH = 10_000
+# Dedup keys looked up per query (SQLite allows 32766 parameters, older builds 999).
+_KEYS_PER_QUERY = 900
+_IPV4_MAPPED = b"\x00" * 10 + b"\xff\xff"
+SQLITE_CACHE_KIB = 65_536
 INSERT_COLUMNS = (
     *COLUMN_OF_FIELD,
     "source_ip_key",
@@ -92,10 +102,9 @@ def ip_key(address: str | None) -> bytes | None:
     """16 bytes that sort like the address (IPv4 mapped into IPv6)."""
     if address is None:
         return None
-    parsed = ipaddress.ip_address(address)
-    if parsed.version == 4:
-        return b"\x00" * 10 + b"\xff\xff" + parsed.packed
-    return parsed.packed
+    if ":" in address:
+        return socket.inet_pton(socket.AF_INET6, address)
+    return _IPV4_MAPPED + socket.inet_pton(socket.AF_INET, address)
 
 
 def _existing(model: Any, ids: set[int]) -> set[int]:
@@ -126,81 +135,136 @@ def _drop_vanished_references(events: pl.DataFrame) -> pl.DataFrame:
     return events
 
 
-def _rows(events: pl.DataFrame, feed: Feed, run: FeedRun | None) -> list[tuple[Any, ...]]:
+def _table(events: pl.DataFrame, feed: Feed, run: FeedRun | None) -> pl.DataFrame:
+    """The rows to insert as the database takes them (``INSERT_COLUMNS``),
+    built column by column: text columns never null, moments as SQLite keeps
+    them, the sortable address key, the whole event as JSON."""
     now = timezone.now()
     sqlite = connection.vendor == "sqlite"
-    height = events.height
-    columns: dict[str, list[Any]] = {}
+    present = set(events.columns)
+    observed_now = now.strftime("%Y-%m-%d %H:%M:%S") if sqlite else now.isoformat()
+    columns: list[pl.Expr] = []
     for column, field_name in COLUMN_OF_FIELD.items():
-        values = events[field_name].to_list() if field_name in events.columns else [None] * height
+        dtype = pl.Int64 if column in _INT_COLUMNS else pl.Utf8
+        value = pl.col(field_name).cast(dtype) if field_name in present else pl.lit(None, dtype)
         if column in _TEXT_COLUMNS:
-            values = ["" if value is None else value for value in values]
+            value = value.fill_null("")
         elif column in _MOMENTS and sqlite:
             # Django keeps SQLite datetimes as naive UTC text.
-            values = [value[:19].replace("T", " ") if value else None for value in values]
-        columns[column] = values
-    if not any(columns["time_observation"]):
-        columns["time_observation"] = [now] * height
-    keys: dict[str | None, bytes | None] = {}
-    ip_keys = []
-    for address in columns["source_ip"]:
-        key = keys.get(address)
-        if key is None and address is not None:
-            key = keys[address] = ip_key(address)
-        ip_keys.append(key)
-    data = events.write_ndjson().splitlines() if height else []
-    created = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
-    constant = (feed.pk, run.pk if run else None, feed.owner_team_id, feed.tlp, "team")
-    return [
-        (*row, ip_keys[i], *constant, data[i], created)
-        for i, row in enumerate(zip(*columns.values(), strict=True))
-    ]
-
-
-def _stored_keys(keys: list[str], batch: int = 5000) -> set[str]:
-    """Which of ``keys`` are stored already (so counts per team are of new events)."""
-    found: set[str] = set()
-    for start in range(0, len(keys), batch):
-        found.update(
-            Event.objects.filter(dedup_key__in=keys[start : start + batch]).values_list(
-                "dedup_key", flat=True
-            )
+            value = value.str.slice(0, 19).str.replace("T", " ", literal=True)
+        if column == "time_observation":
+            value = value.fill_null(pl.lit(observed_now))
+        columns.append(value.alias(column))
+    addresses = (
+        events.get_column("source.ip").cast(pl.Utf8)
+        if "source.ip" in present
+        else pl.Series([None] * events.height, dtype=pl.Utf8)
+    )
+    distinct = addresses.drop_nulls().unique().to_list()
+    keys = addresses.replace_strict(
+        distinct, [ip_key(address) for address in distinct], default=None, return_dtype=pl.Binary
+    )
+    data = events.select(pl.struct(pl.all()).struct.json_encode()).to_series()
+    created = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now.isoformat()
+    return (
+        events.select(columns)
+        .with_columns(
+            keys.alias("source_ip_key"),
+            pl.lit(feed.pk, pl.Int64).alias("feed_id"),
+            pl.lit(run.pk if run else None, pl.Int64).alias("run_id"),
+            pl.lit(feed.owner_team_id, pl.Int64).alias("owner_team_id"),
+            pl.lit(feed.tlp, pl.Utf8).alias("tlp"),
+            pl.lit("team", pl.Utf8).alias("distribution"),
+            data.alias("data"),
+            pl.lit(created, pl.Utf8).alias("created_at"),
         )
-    return found
+        .select(INSERT_COLUMNS)
+    )
 
 
-def _insert_events(rows: list[tuple[Any, ...]]) -> int:
-    """Insert ``rows``; those whose key is already stored are skipped. Returns
-    how many were new."""
-    if not rows:
-        return 0
+def _stored_keys(keys: list[str]) -> set[str]:
+    """Which of ``keys`` are stored already (so counts per team are of new events)."""
     table = Event._meta.db_table
-    names = ", ".join(connection.ops.quote_name(c) for c in INSERT_COLUMNS)
+    found: set[str] = set()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"CREATE TEMP TABLE baobab_event_in ON COMMIT DROP AS "  # noqa: S608
-                f"SELECT {names} FROM {table} WITH NO DATA"
+                f"SELECT dedup_key FROM {table} WHERE dedup_key = ANY(%s)",  # noqa: S608
+                [keys],
             )
-            raw_cursor = cursor.cursor
-            with raw_cursor.copy(f"COPY baobab_event_in ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            return {key for (key,) in cursor.fetchall()}
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            batch = keys[start : start + _KEYS_PER_QUERY]
+            marks = ", ".join(["%s"] * len(batch))
             cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT {names} FROM baobab_event_in "  # noqa: S608
-                f"ON CONFLICT (dedup_key) DO NOTHING"
+                f"SELECT dedup_key FROM {table} WHERE dedup_key IN ({marks})",  # noqa: S608
+                batch,
             )
-            inserted = int(cursor.rowcount)
-            cursor.execute("DROP TABLE baobab_event_in")
-            return inserted
+            found.update(key for (key,) in cursor.fetchall())
+    return found
+
+
+def _insert_events(table: pl.DataFrame) -> int:
+    """Insert the rows of ``table`` (see :func:`_table`); those whose key is
+    already stored are skipped. Returns how many were new."""
+    if not table.height:
+        return 0
+    if connection.vendor == "postgresql":
+        return _copy_events(table)
+    name = Event._meta.db_table
+    names = ", ".join(connection.ops.quote_name(c) for c in INSERT_COLUMNS)
+    with connection.cursor() as cursor:
+        # A larger page cache than SQLite's 2 MB default: each event updates a
+        # dozen index B-trees (a third less time per event with 64 MB).
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         placeholders = ", ".join(["%s"] * len(INSERT_COLUMNS))
         before = connection.connection.total_changes
         cursor.executemany(
-            f"INSERT INTO {table} ({names}) VALUES ({placeholders}) "  # noqa: S608
+            f"INSERT INTO {name} ({names}) VALUES ({placeholders}) "  # noqa: S608
             f"ON CONFLICT (dedup_key) DO NOTHING",
-            rows,
+            table.rows(),
         )
         return int(connection.connection.total_changes - before)
+
+
+def _copy_events(table: pl.DataFrame) -> int:
+    """PostgreSQL: ``COPY`` the rows (as CSV written by polars: quoted text,
+    bare numbers, nothing for NULL) straight into the table. The keys already
+    stored were left out before, so a clash means another worker stored the
+    same event meanwhile: then, back at a savepoint, the rows go through a
+    temporary table and ``INSERT … ON CONFLICT DO NOTHING``."""
+    from psycopg.errors import UniqueViolation  # noqa: PLC0415 - PostgreSQL only
+
+    name = Event._meta.db_table
+    names = ", ".join(connection.ops.quote_name(c) for c in INSERT_COLUMNS)
+    text = table.with_columns(
+        pl.concat_str(pl.lit("\\x"), pl.col("source_ip_key").bin.encode("hex")).alias(
+            "source_ip_key"
+        )
+    ).write_csv(include_header=False, quote_style="non_numeric", null_value="")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {name} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write(text)
+            return table.height
+    except UniqueViolation:
+        pass
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE baobab_event_in ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {names} FROM {name} WITH NO DATA"
+        )
+        with cursor.cursor.copy(
+            f"COPY baobab_event_in ({names}) FROM STDIN WITH (FORMAT csv)"
+        ) as copy:
+            copy.write(text)
+        cursor.execute(
+            f"INSERT INTO {name} ({names}) SELECT {names} FROM baobab_event_in "  # noqa: S608
+            f"ON CONFLICT (dedup_key) DO NOTHING"
+        )
+        inserted = int(cursor.rowcount)
+        cursor.execute("DROP TABLE baobab_event_in")
+    return inserted
 
 
 def _quarantine(
@@ -257,7 +321,10 @@ def write_events(
         if known:
             events = events.filter(~pl.col(f.DEDUP_KEY).is_in(list(known)))
     events = _drop_vanished_references(events)
-    stored = _insert_events(_rows(events, feed, run))
+    stored = sum(
+        _insert_events(_table(events.slice(start, STORE_BATCH), feed, run))
+        for start in range(0, events.height, STORE_BATCH)
+    )
     per_team: Counter[str] = Counter()
     unrouted = 0
     if events.height:

@@ -210,7 +210,8 @@ def _frame(values: Mapping[str, list[str]], numbers: list[int], texts: list[str]
 def apply_mapping(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
     """Rename the feed's columns to event fields, put the others under
     ``extra.``, and add the mapping's constants where no column gave them."""
-    selections: list[pl.Expr] = [pl.col(LINE_COLUMN), pl.col(RAW)]
+    # Series, not pl.col(): a column may be named "*" or "^…$" (wildcard, regex).
+    selections: list[pl.Series] = [frame[LINE_COLUMN], frame[RAW]]
     taken: set[str] = set()
     for column in frame.columns:
         if column in (LINE_COLUMN, RAW):
@@ -220,11 +221,15 @@ def apply_mapping(frame: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
             if not mapping.keep_unmapped:
                 continue
             target = EXTRA_PREFIX + _extra_name(column)
+            suffix = 2
+            while target in taken or target in mapping.columns.values():
+                target = f"{EXTRA_PREFIX}{_extra_name(column)}_{suffix}"
+                suffix += 1
         if not target or target in taken:
             continue
         taken.add(target)
-        selections.append(pl.col(column).alias(target))
-    result = frame.select(selections)
+        selections.append(frame[column].alias(target))
+    result = pl.DataFrame(selections)
     constants = [
         pl.lit(value).alias(name) for name, value in mapping.constants.items() if name not in taken
     ]

@@ -9,6 +9,7 @@ from django.core.management.base import CommandParser
 from baobab.core.management.base import BaobabCommand
 from baobab.core.models import Team
 from baobab.directory import demo
+from baobab.pipeline import demo as pipeline_demo
 
 
 class Command(BaobabCommand):
@@ -29,6 +30,7 @@ class Command(BaobabCommand):
             return
         else:
             counts = demo.load()
+            counts.update(pipeline_demo.load_events())
             summary = ", ".join(f"{count} {name}" for name, count in counts.items())
             self.stdout.write(self.style.SUCCESS(f"Demo community loaded: {summary}."))
         users = ", ".join(username for username, *_rest in demo.USERS)
