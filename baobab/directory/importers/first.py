@@ -35,8 +35,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from baobab.core.choices import TLP, Distribution
-from baobab.directory.choices import ClaimKind, ContactKind, PhoneKind
+from baobab.directory.choices import ClaimKind, PhoneKind
 from baobab.directory.claims import InvalidClaimError, normalise_country
 from baobab.directory.importers.common import (
     BadValueError,
@@ -44,21 +43,19 @@ from baobab.directory.importers.common import (
     Where,
     as_text,
     as_text_list,
-    clean_url,
     guess_team_type,
     is_email,
     load_json,
     make_short_name,
-    map_timezone,
 )
 from baobab.directory.importers.records import (
     TEAM,
     ClaimItem,
-    ContactItem,
     HolderRef,
     Record,
     TeamItem,
 )
+from baobab.directory.importers.team_directory import put_hours, put_website, team_contact
 from baobab.directory.pgp import InvalidKeyError, parse_public_key
 
 FORMAT = "first"
@@ -144,25 +141,9 @@ def team_record(entry: Any, number: int) -> Record:
         fields["email"] = email
     if emergency:
         fields["phone_24x7"] = emergency
-    hours = as_text(entry.get("operating-hours"))
-    if hours:
-        fields["business_hours"] = hours[:120]
-    zone_text = as_text(entry.get("timezone"))
-    zone = map_timezone(zone_text)
-    if zone:
-        fields["timezone"] = zone
-    elif zone_text:
-        record.warnings.append(
-            _("Time zone %(zone)s is not understood; left out.") % {"zone": zone_text}
-        )
+    put_hours(fields, record, entry.get("operating-hours"), entry.get("timezone"))
     sites = as_text_list(entry.get("website") or [])
-    website = clean_url(sites[0]) if sites else None
-    if website:
-        fields["website"] = website
-    elif sites:
-        record.warnings.append(
-            _("Web site %(url)s is not a web address; left out.") % {"url": sites[0]}
-        )
+    put_website(fields, record, sites[0] if sites else "")
     team_type = guess_team_type(as_text_list(entry.get("constituency") or []))
     holder = HolderRef(TEAM, short_name)
     record.items.append(TeamItem(short_name, fields, create_only={"team_type": team_type}))
@@ -174,18 +155,7 @@ def team_record(entry: Any, number: int) -> Record:
     if key:
         contact_fields["pgp_key"] = key
     if email or phones or key:
-        record.items.append(
-            ContactItem(
-                holder,
-                CONTACT_NAME,
-                contact_fields,
-                create_only={
-                    "kind": ContactKind.ROLE,
-                    "tlp": TLP.GREEN,
-                    "distribution": Distribution.COMMUNITY,
-                },
-            )
-        )
+        record.items.append(team_contact(holder, CONTACT_NAME, contact_fields))
     if team_type == "national" and "country" in fields:
         record.items.append(ClaimItem(holder, ClaimKind.COUNTRY, fields["country"]))
     return record

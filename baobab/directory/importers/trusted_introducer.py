@@ -38,8 +38,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from baobab.core.choices import TLP, Distribution
-from baobab.directory.choices import ClaimKind, ContactKind, PhoneKind
+from baobab.directory.choices import ClaimKind, PhoneKind
 from baobab.directory.claims import InvalidClaimError, normalise_country
 from baobab.directory.importers.common import (
     BadValueError,
@@ -47,22 +46,20 @@ from baobab.directory.importers.common import (
     Where,
     as_text,
     as_text_list,
-    clean_url,
     guess_team_type,
     is_email,
     load_json,
     make_short_name,
-    map_timezone,
     prefixes_of,
 )
 from baobab.directory.importers.records import (
     TEAM,
     ClaimItem,
-    ContactItem,
     HolderRef,
     Record,
     TeamItem,
 )
+from baobab.directory.importers.team_directory import put_hours, put_website, team_contact
 
 FORMAT = "trusted-introducer"
 CONTACT_NAME = "Trusted Introducer contact"
@@ -171,25 +168,8 @@ def team_record(entry: Any, number: int) -> Record:
         fields["email"] = main_email
     if emergency:
         fields["phone_24x7"] = emergency[0]
-    hours = as_text(entry.get("business_hours"))
-    if hours:
-        fields["business_hours"] = hours[:120]
-    zone_text = as_text(entry.get("business_hours_timezone"))
-    zone = map_timezone(zone_text)
-    if zone:
-        fields["timezone"] = zone
-    elif zone_text:
-        record.warnings.append(
-            _("Time zone %(zone)s is not understood; left out.") % {"zone": zone_text}
-        )
-    website_text = as_text(entry.get("website") or entry.get("url"))
-    website = clean_url(website_text)
-    if website:
-        fields["website"] = website
-    elif website_text:
-        record.warnings.append(
-            _("Web site %(url)s is not a web address; left out.") % {"url": website_text}
-        )
+    put_hours(fields, record, entry.get("business_hours"), entry.get("business_hours_timezone"))
+    put_website(fields, record, as_text(entry.get("website") or entry.get("url")))
     raw_constituency = entry.get("constituency")
     constituency: dict[str, Any] = raw_constituency if isinstance(raw_constituency, dict) else {}
     types = as_text_list(constituency.get("types") or [])
@@ -198,15 +178,10 @@ def team_record(entry: Any, number: int) -> Record:
     record.items.append(TeamItem(short_name, fields, create_only={"team_type": team_type}))
     if emails or phones:
         record.items.append(
-            ContactItem(
+            team_contact(
                 holder,
                 CONTACT_NAME,
                 {"emails": emails, "phones": phones, "is_24x7": bool(emergency)},
-                create_only={
-                    "kind": ContactKind.ROLE,
-                    "tlp": TLP.GREEN,
-                    "distribution": Distribution.COMMUNITY,
-                },
             )
         )
     record.items.extend(_claims(holder, constituency, national=team_type == "national"))
