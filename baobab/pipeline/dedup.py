@@ -10,10 +10,8 @@ from hashlib import blake2b
 
 import polars as pl
 
-from baobab.pipeline.fields import BAOBAB_PREFIX, DEDUP_KEY, NOT_IN_DEDUP_KEY
+from baobab.pipeline.fields import BAOBAB_PREFIX, DEDUP_KEY, MOMENT_FORMAT, NOT_IN_DEDUP_KEY
 from baobab.pipeline.parsers.base import LINE_COLUMN, RAW
-
-_MOMENT = "%Y-%m-%dT%H:%M:%S+00:00"
 
 
 def key_fields(frame: pl.DataFrame, fields: Sequence[str] = ()) -> list[str]:
@@ -46,7 +44,7 @@ def add_dedup_keys(
     parts = [pl.concat_str(pl.lit(f"{name}="), pl.col(name).cast(pl.Utf8)) for name in names]
     window_seconds = max(window_hours, 1) * 3600
     moments = [
-        pl.col(name).str.strptime(pl.Datetime("us"), _MOMENT, strict=False)
+        pl.col(name).str.strptime(pl.Datetime("us"), MOMENT_FORMAT, strict=False)
         for name in ("time.source", "time.observation")
         if name in frame.columns
     ]

@@ -7,7 +7,16 @@ carries that has no harmonised name goes under ``extra.``.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
+
+# How a moment is written in an event (Kind.DATETIME): ISO 8601, in UTC.
+MOMENT_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"
+
+
+def moment_text(moment: dt.datetime) -> str:
+    """``moment`` (aware) as an event writes it."""
+    return moment.astimezone(dt.UTC).strftime(MOMENT_FORMAT)
 
 
 class Kind(StrEnum):

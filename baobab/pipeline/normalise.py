@@ -23,6 +23,7 @@ from baobab.pipeline.fields import (
     BAOBAB_PREFIX,
     EXTRA_PREFIX,
     IDENTIFYING,
+    MOMENT_FORMAT,
     Kind,
     kind_of,
 )
@@ -43,7 +44,6 @@ _LABEL = r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?"
 _FQDN = rf"^{_LABEL}(\.{_LABEL})*$"
 _URL = r"(?i)^[a-z][a-z0-9+.-]*://[^\s/?#@]*@?[^\s/?#]+([/?#]\S*)?$"
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-_ISO_OUT = "%Y-%m-%dT%H:%M:%S+00:00"
 _EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
 _LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 _NAIVE_FORMATS = (
@@ -55,7 +55,7 @@ _NAIVE_FORMATS = (
     "%Y-%m-%dT%H:%M:%S%.fZ",
 )
 # The canonical form first: what parsers and the feed defaults write.
-_FORMATS = ("%Y-%m-%dT%H:%M:%S+00:00", *_NAIVE_FORMATS)
+_FORMATS = (MOMENT_FORMAT, *_NAIVE_FORMATS)
 _CANONICAL_LENGTH = len("2024-05-01T00:00:00+00:00")
 _TRUE = ("true", "1", "yes", "y", "t")
 _FALSE = ("false", "0", "no", "n", "f")
@@ -234,7 +234,7 @@ def _datetime(name: str, text: pl.Series) -> tuple[pl.Series, pl.Series]:
         formatted = text
     else:
         formatted = pl.select(
-            pl.when(canonical).then(text).otherwise(parsed.dt.strftime(_ISO_OUT))
+            pl.when(canonical).then(text).otherwise(parsed.dt.strftime(MOMENT_FORMAT))
         ).to_series()
     if slow:
         formatted = pl.select(
@@ -270,7 +270,7 @@ def _parse_moment(text: str) -> str | None:
     moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
     if not _EARLIEST <= moment < _LATEST:
         return None
-    return moment.strftime(_ISO_OUT)
+    return moment.strftime(MOMENT_FORMAT)
 
 
 def _cc(name: str, text: pl.Series) -> tuple[pl.Series, pl.Series]:

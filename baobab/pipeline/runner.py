@@ -5,7 +5,6 @@ resumed: pending chunks are processed again, done chunks are not."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 import shutil
@@ -25,6 +24,7 @@ from baobab.directory.index import get_index
 from baobab.pipeline.choices import ChunkStatus, RunStatus
 from baobab.pipeline.chunks import ChunkSpan, read_head, read_lines, split
 from baobab.pipeline.enrichment import enrich, enrich_rdap, load_enrichment, rdap_client
+from baobab.pipeline.fields import moment_text
 from baobab.pipeline.models import Feed, FeedRun, RunChunk
 from baobab.pipeline.parsers import get_parser
 from baobab.pipeline.parsers.base import Parser, ReportError, Setup, UnknownReportError
@@ -228,14 +228,14 @@ def _process(chunk: RunChunk, run: FeedRun, feed: Feed) -> ChunkResult:
     setup = Setup.from_json(run.setup)
     span = ChunkSpan(chunk.start_offset, chunk.end_offset, chunk.first_line)
     lines = read_lines(Path(run.input_path), span)
-    observed = (run.started_at or run.created_at).astimezone(dt.UTC)
+    observed = run.started_at or run.created_at
     return process_lines(
         parser,
         setup,
         lines,
         chunk.first_line,
         feed=feed_defaults(feed),
-        observed_at=observed.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+        observed_at=moment_text(observed),
         index=get_index().lookup,
         teams=team_names(),
         enrich=enricher(),
@@ -276,7 +276,7 @@ def parse_file(
         chunk_bytes=settings.PIPELINE_CHUNK_BYTES,
         whole=not parser.line_based,
     )
-    observed = timezone.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    observed = moment_text(timezone.now())
     index = get_index().lookup if route_events else None
     teams = team_names() if route_events else {}
     for span in spans:

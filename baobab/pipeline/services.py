@@ -22,6 +22,7 @@ from baobab.core.services import create_object, delete_object, update_object
 from baobab.directory.index import get_index
 from baobab.pipeline.choices import TAXONOMY_OF_TYPE, QuarantineStatus
 from baobab.pipeline.collectors import validate_options
+from baobab.pipeline.fields import moment_text
 from baobab.pipeline.models import Event, Feed, FeedRun, QuarantinedRecord
 from baobab.pipeline.parsers import UnknownParserError, get_parser, registry
 from baobab.pipeline.parsers.base import Setup
@@ -158,14 +159,13 @@ def reprocess(record: QuarantinedRecord, *, acting_user: User | None) -> bool:
     run = record.run
     parser = get_parser(feed.parser)
     setup = Setup.from_json(run.setup) if run is not None and run.setup else Setup()
-    observed = timezone.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     result = process_lines(
         parser,
         setup,
         [record.raw.encode("utf-8", "backslashreplace")],
         record.line or 1,
         feed=feed_defaults(feed),
-        observed_at=observed,
+        observed_at=moment_text(timezone.now()),
         index=get_index().lookup,
         teams=team_names(),
         enrich=enricher(),
