@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from baobab.core.choices import TLP
-from baobab.core.management.base import BaobabCommand, UsageError
+from baobab.core.management.base import BaobabCommand, UsageError, key_value_options
 from baobab.core.models import Team
 from baobab.pipeline.choices import Collector
 from baobab.pipeline.collectors import CollectorError, collect, due_feeds
@@ -76,8 +76,8 @@ class Command(BaobabCommand):
                 provider=options["provider"],
                 owner_team=team,
                 collector=options["collector"],
-                collector_options=_pairs(options["collector_option"], as_json=False),
-                parser_options=_pairs(options["parser_option"], as_json=True),
+                collector_options=key_value_options(options["collector_option"], as_json=False),
+                parser_options=key_value_options(options["parser_option"], as_json=True),
                 schedule_minutes=options["every"],
                 classification_type=options["type"],
             )
@@ -143,22 +143,6 @@ class Command(BaobabCommand):
             self.stdout.write(f"{what}: nothing new.")
         for summary in summaries:
             self.stdout.write(format_summary(summary))
-
-
-def _pairs(items: list[str], *, as_json: bool) -> dict[str, Any]:
-    pairs: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"Give options as KEY=VALUE, not {item!r}.")
-        if as_json:
-            try:
-                pairs[key] = json.loads(value)
-            except json.JSONDecodeError:
-                pairs[key] = value
-        else:
-            pairs[key] = value
-    return pairs
 
 
 def _messages(error: ValidationError) -> list[str]:

@@ -3,12 +3,11 @@ normalised events as JSON lines, writing nothing to the database."""
 
 from __future__ import annotations
 
-import json
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from baobab.core.management.base import BaobabCommand, UsageError
+from baobab.core.management.base import BaobabCommand, UsageError, key_value_options
 from baobab.pipeline.parsers import UnknownParserError
 from baobab.pipeline.parsers.base import ReportError, UnknownReportError
 from baobab.pipeline.runner import parse_file
@@ -39,13 +38,7 @@ class Command(BaobabCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise UsageError(f"{path} is not a file.")
-        parser_options: dict[str, object] = {}
-        for item in options["option"]:
-            key, _sep, value = item.partition("=")
-            try:
-                parser_options[key] = json.loads(value)
-            except json.JSONDecodeError:
-                parser_options[key] = value
+        parser_options = key_value_options(options["option"], as_json=True)
         rejected = 0
         try:
             for chunk in parse_file(
