@@ -5,6 +5,7 @@ resumed: pending chunks are processed again, done chunks are not."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import shutil
@@ -224,16 +225,22 @@ def process_chunk(chunk_id: int) -> StoredCounts:
 
 
 def _process(chunk: RunChunk, run: FeedRun, feed: Feed) -> ChunkResult:
-    parser = get_parser(feed.parser)
-    setup = Setup.from_json(run.setup)
     span = ChunkSpan(chunk.start_offset, chunk.end_offset, chunk.first_line)
     lines = read_lines(Path(run.input_path), span)
     observed = run.started_at or run.created_at
+    return run_chain(feed, Setup.from_json(run.setup), lines, chunk.first_line, observed)
+
+
+def run_chain(
+    feed: Feed, setup: Setup, lines: list[bytes], first_line: int, observed: dt.datetime
+) -> ChunkResult:
+    """The whole chain over ``lines`` of a report of ``feed``, with this
+    process's directory index and enrichment data."""
     return process_lines(
-        parser,
+        get_parser(feed.parser),
         setup,
         lines,
-        chunk.first_line,
+        first_line,
         feed=feed_defaults(feed),
         observed_at=moment_text(observed),
         index=get_index().lookup,

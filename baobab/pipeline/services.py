@@ -19,21 +19,12 @@ from baobab.core.choices import Role
 from baobab.core.models import User
 from baobab.core.permissions import has_role, is_community_admin
 from baobab.core.services import create_object, delete_object, update_object
-from baobab.directory.index import get_index
 from baobab.pipeline.choices import TAXONOMY_OF_TYPE, QuarantineStatus
 from baobab.pipeline.collectors import validate_options
-from baobab.pipeline.fields import moment_text
 from baobab.pipeline.models import Event, Feed, FeedRun, QuarantinedRecord
 from baobab.pipeline.parsers import UnknownParserError, get_parser, registry
 from baobab.pipeline.parsers.base import Setup
-from baobab.pipeline.process import process_lines
-from baobab.pipeline.runner import (
-    enricher,
-    feed_defaults,
-    parser_options,
-    start_run,
-    team_names,
-)
+from baobab.pipeline.runner import parser_options, run_chain, start_run
 from baobab.pipeline.store import write_events
 
 # --- who may ---------------------------------------------------------------------
@@ -157,19 +148,9 @@ def reprocess(record: QuarantinedRecord, *, acting_user: User | None) -> bool:
     feed = record.feed
     _require(may_submit_reports(acting_user, feed))
     run = record.run
-    parser = get_parser(feed.parser)
     setup = Setup.from_json(run.setup) if run is not None and run.setup else Setup()
-    result = process_lines(
-        parser,
-        setup,
-        [record.raw.encode("utf-8", "backslashreplace")],
-        record.line or 1,
-        feed=feed_defaults(feed),
-        observed_at=moment_text(timezone.now()),
-        index=get_index().lookup,
-        teams=team_names(),
-        enrich=enricher(),
-    )
+    raw = record.raw.encode("utf-8", "backslashreplace")
+    result = run_chain(feed, setup, [raw], record.line or 1, timezone.now())
     if result.rejected or not result.events.height:
         reason = result.rejected[0].reason if result.rejected else _("no event in the record")
         record.reason = reason
