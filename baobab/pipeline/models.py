@@ -178,10 +178,21 @@ class Event(models.Model):
     # Unique through Meta.constraints (no extra LIKE index on PostgreSQL).
     dedup_key = models.CharField(max_length=40)
     # Foreign keys the composite indexes below already cover carry no index of
-    # their own: every index costs each of the millions of inserts.
-    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="events", db_index=False)
+    # their own: every index costs each of the millions of inserts. No foreign
+    # key is a database constraint either (db_constraint=False): checking seven
+    # of them per row doubled PostgreSQL's work on a bulk COPY. Deletions still
+    # cascade or empty the reference through Django (on_delete), and the store
+    # leaves out references to rows deleted while a chunk was processed.
+    feed = models.ForeignKey(
+        Feed, on_delete=models.CASCADE, related_name="events", db_index=False, db_constraint=False
+    )
     run = models.ForeignKey(
-        FeedRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+        FeedRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        db_constraint=False,
     )
     time_source = models.DateTimeField(null=True, blank=True)
     time_observation = models.DateTimeField()
@@ -210,17 +221,34 @@ class Event(models.Model):
         blank=True,
         related_name="events",
         db_index=False,
+        db_constraint=False,
     )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        db_constraint=False,
     )
     claim = models.ForeignKey(
-        ConstituencyClaim, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ConstituencyClaim,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     route_step = models.CharField(max_length=16, blank=True)
     # Visibility, as the one rule reads it.
     owner_team = models.ForeignKey(
-        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     tlp = models.CharField(max_length=16, choices=TLP.choices, default=TLP.AMBER)
     distribution = models.CharField(
@@ -233,6 +261,7 @@ class Event(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     data = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
