@@ -269,6 +269,11 @@ SPECTACULAR_SETTINGS = {
 # --- Pipeline ------------------------------------------------------------------
 # Reports are cut into chunks of about this many bytes, each one task.
 PIPELINE_CHUNK_BYTES = int(os.environ.get("PIPELINE_CHUNK_BYTES", str(4 * 1024 * 1024)))
+# Without a broker, chunks are written about this many bytes of report to a
+# transaction (fewer commits write far fewer index pages).
+PIPELINE_TRANSACTION_BYTES = int(
+    os.environ.get("PIPELINE_TRANSACTION_BYTES", str(16 * 1024 * 1024))
+)
 # Collectors: the largest report accepted, and the folders file feeds may read.
 COLLECTOR_MAX_BYTES = int(os.environ.get("COLLECTOR_MAX_BYTES", str(512 * 1024 * 1024)))
 COLLECTOR_FILE_ROOTS = [

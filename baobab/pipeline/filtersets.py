@@ -25,8 +25,8 @@ from drf_spectacular.utils import extend_schema_field
 from baobab.core.models import Team
 from baobab.directory.claims import InvalidClaimError, normalise_asn, normalise_prefix
 from baobab.pipeline.choices import RSIT, QuarantineStatus, RunStatus, Taxonomy
+from baobab.pipeline.event_rows import ip_key
 from baobab.pipeline.models import Event, Feed, FeedRun, QuarantinedRecord
-from baobab.pipeline.store import ip_key
 
 ANY = _("Any")
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -12,12 +12,13 @@ import shutil
 import traceback
 import uuid
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from baobab.core.models import Team, User
@@ -25,12 +26,14 @@ from baobab.directory.index import get_index
 from baobab.pipeline.choices import ChunkStatus, RunStatus
 from baobab.pipeline.chunks import ChunkSpan, read_head, read_lines, split
 from baobab.pipeline.enrichment import enrich, enrich_rdap, load_enrichment, rdap_client
+from baobab.pipeline.event_rows import PreparedEvents, prepare_events
 from baobab.pipeline.fields import moment_text
 from baobab.pipeline.models import Feed, FeedRun, RunChunk
 from baobab.pipeline.parsers import get_parser
 from baobab.pipeline.parsers.base import Parser, ReportError, Setup, UnknownReportError
 from baobab.pipeline.process import ChunkResult, Enricher, FeedDefaults, process_lines
 from baobab.pipeline.store import StoredCounts, store_chunk
+from baobab.pipeline.wal_checkpoints import checkpoints_aside
 
 logger = logging.getLogger(__name__)
 
@@ -157,15 +160,10 @@ def dispatch(run: FeedRun) -> None:
     """Hand the run's pending chunks to the workers (or process them here)."""
     from baobab.pipeline.tasks import process_chunk_task  # noqa: PLC0415 - tasks import us
 
-    pending = list(run.chunks.filter(status=ChunkStatus.PENDING).values_list("pk", flat=True))
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        # In process: one chunk's failure (recorded on the run) does not stop the others.
-        for chunk_id in pending:
-            try:
-                process_chunk(chunk_id)
-            except Exception:  # already logged and recorded on the run
-                logger.info("run %s goes on after chunk %s failed", run.pk, chunk_id)
+        process_here(run)
         return
+    pending = list(run.chunks.filter(status=ChunkStatus.PENDING).values_list("pk", flat=True))
     for chunk_id in pending:
         process_chunk_task.delay(chunk_id)
 
@@ -210,25 +208,71 @@ def process_chunk(chunk_id: int) -> StoredCounts:
     run = chunk.run
     feed = run.feed
     try:
-        result = _process(chunk, run, feed)
+        result = chain_for(feed).run_chunk(chunk)
         return store_chunk(chunk, result.events, result.rejected, result.read)
     except Exception as error:
-        logger.exception("chunk %s of run %s failed", chunk.index, run.pk)
-        with transaction.atomic():
-            locked = FeedRun.objects.select_for_update().get(pk=run.pk)
-            message = f"chunk {chunk.index}: {type(error).__name__}: {error}"
-            locked.errors = [*locked.errors, message][-50:]
-            locked.status = RunStatus.FAILED
-            locked.save()
-        logger.debug("%s", traceback.format_exc())
+        _record_failure(run, chunk, error)
         raise
 
 
-def _process(chunk: RunChunk, run: FeedRun, feed: Feed) -> ChunkResult:
-    span = ChunkSpan(chunk.start_offset, chunk.end_offset, chunk.first_line)
-    lines = read_lines(Path(run.input_path), span)
-    observed = run.started_at or run.created_at
-    return run_chain(feed, Setup.from_json(run.setup), lines, chunk.first_line, observed)
+def _record_failure(run: FeedRun, chunk: RunChunk, error: Exception) -> None:
+    """Log a chunk's failure and mark its run failed, with the reason."""
+    logger.exception("chunk %s of run %s failed", chunk.index, run.pk, exc_info=error)
+    with transaction.atomic():
+        locked = FeedRun.objects.select_for_update().get(pk=run.pk)
+        message = f"chunk {chunk.index}: {type(error).__name__}: {error}"
+        locked.errors = [*locked.errors, message][-50:]
+        locked.status = RunStatus.FAILED
+        locked.save()
+    logger.debug("%s", "".join(traceback.format_exception(error)))
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """The whole chain for one feed, with what it needs from the database (the
+    directory index, team names) and the enrichment data read beforehand:
+    running it touches no database, so another thread can run it."""
+
+    feed: FeedDefaults
+    parser: Parser
+    index: Any
+    teams: dict[int, str]
+    enrich: Enricher | None
+
+    def __call__(
+        self, setup: Setup, lines: list[bytes], first_line: int, observed: dt.datetime
+    ) -> ChunkResult:
+        return process_lines(
+            self.parser,
+            setup,
+            lines,
+            first_line,
+            feed=self.feed,
+            observed_at=moment_text(observed),
+            index=self.index,
+            teams=self.teams,
+            enrich=self.enrich,
+        )
+
+    def run_chunk(self, chunk: RunChunk) -> ChunkResult:
+        """The chain over one chunk of its run's report."""
+        run = chunk.run
+        span = ChunkSpan(chunk.start_offset, chunk.end_offset, chunk.first_line)
+        lines = read_lines(Path(run.input_path), span)
+        return self(
+            Setup.from_json(run.setup), lines, chunk.first_line, run.started_at or run.created_at
+        )
+
+
+def chain_for(feed: Feed) -> Chain:
+    """The chain for ``feed`` with this process's index and enrichment data."""
+    return Chain(
+        feed=feed_defaults(feed),
+        parser=get_parser(feed.parser),
+        index=get_index().lookup,
+        teams=team_names(),
+        enrich=enricher(),
+    )
 
 
 def run_chain(
@@ -236,17 +280,66 @@ def run_chain(
 ) -> ChunkResult:
     """The whole chain over ``lines`` of a report of ``feed``, with this
     process's directory index and enrichment data."""
-    return process_lines(
-        get_parser(feed.parser),
-        setup,
-        lines,
-        first_line,
-        feed=feed_defaults(feed),
-        observed_at=moment_text(observed),
-        index=get_index().lookup,
-        teams=team_names(),
-        enrich=enricher(),
+    return chain_for(feed)(setup, lines, first_line, observed)
+
+
+def _transactions(run: FeedRun, chunks: list[RunChunk]) -> Iterator[list[RunChunk]]:
+    """``chunks`` in groups of about ``PIPELINE_TRANSACTION_BYTES`` of report."""
+    group: list[RunChunk] = []
+    size = 0
+    for chunk in chunks:
+        group.append(chunk)
+        size += chunk.end_offset - chunk.start_offset
+        if size >= settings.PIPELINE_TRANSACTION_BYTES:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def process_here(run: FeedRun) -> None:
+    """Process the run's pending chunks in this process (no broker).
+
+    While chunk N is written, chunk N+1 goes through the chain in a second
+    thread (the chain touches no database; polars and the database driver let
+    go of the interpreter lock). Chunks are written several to a transaction
+    (``PIPELINE_TRANSACTION_BYTES``): each commit rewrites the pages of the
+    indexes the events touched, fewer commits write far less. Each chunk is
+    still all or nothing (a savepoint) and one chunk's failure, recorded on the
+    run, does not stop the others.
+    """
+    chunks = list(
+        run.chunks.filter(status=ChunkStatus.PENDING).select_related("run").order_by("index")
     )
+    if not chunks:
+        return
+    chain = chain_for(run.feed)
+    vendor = connection.vendor
+
+    def prepared(chunk: RunChunk) -> tuple[ChunkResult, PreparedEvents]:
+        result = chain.run_chunk(chunk)
+        return result, prepare_events(result.events, run.feed, run, vendor=vendor)
+
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="baobab-chain") as pool,
+        checkpoints_aside() as committed,
+    ):
+        ahead = {0: pool.submit(prepared, chunks[0])}
+        position = 0
+        for group in _transactions(run, chunks):
+            if position:
+                committed()
+            with transaction.atomic():
+                for chunk in group:
+                    current = ahead.pop(position)
+                    position += 1
+                    if position < len(chunks):
+                        ahead[position] = pool.submit(prepared, chunks[position])
+                    try:
+                        result, rows = current.result()
+                        store_chunk(chunk, rows, result.rejected, result.read)
+                    except Exception as error:  # recorded; the other chunks go on
+                        _record_failure(run, chunk, error)
 
 
 @dataclass(slots=True)

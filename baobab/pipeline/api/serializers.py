@@ -8,12 +8,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from baobab.core.models import Team, User
 from baobab.pipeline.choices import TAXONOMY_OF_TYPE, Collector
 from baobab.pipeline.collectors import validate_options
+from baobab.pipeline.event_record import event_record
 from baobab.pipeline.fields import kind_of
 from baobab.pipeline.models import Event, Feed, FeedRun, QuarantinedRecord
 from baobab.pipeline.services import may_manage_feed
@@ -215,7 +217,7 @@ class EventSerializer(serializers.ModelSerializer[Event]):
         source="team.short_name", read_only=True, allow_null=True, default=None
     )
     # A field named like Serializer.data: DRF takes it out of the class.
-    data = serializers.DictField(  # type: ignore[assignment]
+    data = serializers.SerializerMethodField(  # type: ignore[assignment]
         help_text="Every field of the event, flat dotted names."
     )
 
@@ -253,6 +255,10 @@ class EventSerializer(serializers.ModelSerializer[Event]):
             "created_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_data(self, event: Event) -> dict[str, Any]:
+        return event_record(event)
 
 
 class QuarantinedRecordSerializer(serializers.ModelSerializer[QuarantinedRecord]):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from baobab.core.choices import TLP
 from baobab.pipeline import fields as f
 from baobab.pipeline.access import visible_events
+from baobab.pipeline.event_record import event_record
 from baobab.pipeline.filtersets import EventFilterSet
 from baobab.pipeline.models import Event
 from baobab.pipeline.views.access import get_event, member_required
@@ -72,7 +73,7 @@ def _shown(value: Any) -> str:
 
 def event_fields(event: Event) -> list[tuple[str, str]]:
     """Every field the event holds a value for, sorted by name, ``raw`` last."""
-    data: dict[str, Any] = event.data if isinstance(event.data, dict) else {}
+    data = event_record(event)
     items = sorted(
         (name, _shown(value)) for name, value in data.items() if name != "raw" and value is not None
     )
@@ -87,7 +88,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An event: every field it holds, how it was routed (team, claim, step,
     reason) and where it came from (feed, run)."""
     event = get_event(request, pk)
-    data: dict[str, Any] = event.data if isinstance(event.data, dict) else {}
+    data = event_record(event)
     return render(
         request,
         "pipeline/event_detail.html",

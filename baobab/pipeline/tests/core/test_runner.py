@@ -18,6 +18,7 @@ from baobab.directory import services as directory_services
 from baobab.pipeline import parsers as parser_package
 from baobab.pipeline import runner
 from baobab.pipeline.choices import ChunkStatus, RunStatus
+from baobab.pipeline.event_record import event_record
 from baobab.pipeline.models import Event, Feed, QuarantinedRecord
 from baobab.pipeline.parsers.base import Parsed, Parser, ReportError, Setup
 from baobab.pipeline.parsers.tabular import (
@@ -109,8 +110,14 @@ def test_ingest_counts_routes_quarantines_and_is_idempotent(
     assert event.claim is not None
     assert event.claim.value == "2001:db8:200::/48"
     assert event.classification_taxonomy == "vulnerable"
-    assert event.data["source.port"] == 2323
+    # The port has its column; data keeps what no column holds.
+    assert "source.port" not in event.data
     assert event.data["raw"] == "2001:db8:200::7,2024-05-01 00:00:03,2323"
+    record = event_record(event)
+    assert record["source.port"] == 2323
+    assert record["source.ip"] == "2001:db8:200::7"
+    assert record["baobab.team_id"] == community["gh"].pk
+    assert record["time.source"] == "2024-05-01T00:00:03+00:00"
 
     again = runner.start_run(feed, _report(tmp_path, ROWS), source="test")
     assert (again.stored, again.duplicates) == (0, 5)
