@@ -86,8 +86,9 @@ class ShadowServerParser(Parser):
 
     def parse(self, lines: list[bytes], first_line: int, setup: Setup) -> Parsed:
         """The chunk's events; lines that cannot be read are rejected with their reason."""
-        frame, rejected = read_delimited(lines, first_line, setup.columns)
-        return Parsed(plan_for(_spec(setup), setup.columns).apply(frame), rejected)
+        frame, unreadable = read_delimited(lines, first_line, setup.columns)
+        events, refused = plan_for(_spec(setup), setup.columns).apply(frame)
+        return Parsed(events, [*unreadable, *refused])
 
 
 def _schema_file(options: Mapping[str, Any]) -> str | None:

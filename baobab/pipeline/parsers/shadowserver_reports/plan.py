@@ -16,7 +16,7 @@ from functools import lru_cache
 import polars as pl
 
 from baobab.pipeline.fields import BAOBAB_PREFIX, EXTRA_PREFIX, kind_of
-from baobab.pipeline.parsers.base import LINE_COLUMN, RAW, ReportError
+from baobab.pipeline.parsers.base import LINE_COLUMN, RAW, Rejected, ReportError
 from baobab.pipeline.parsers.shadowserver_reports.conversions import changes_values, convert
 from baobab.pipeline.parsers.shadowserver_reports.spec import ReportSpec
 from baobab.pipeline.parsers.tabular import ColumnMapping, apply_mapping
@@ -30,18 +30,61 @@ class Plan:
     mapping: ColumnMapping
     # Constants a column may also give: they fill the rows where it is empty.
     defaults: Mapping[str, str] = field(default_factory=dict)
+    # Required columns whose conversion may refuse a value: (column, the
+    # columns converted from it, field, conversion). A row whose value every
+    # conversion refused (it went nowhere) is rejected.
+    checks: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()
 
-    def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """The chunk's events: converted, renamed, empty values as nulls,
-        constants added."""
+    def apply(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Rejected]]:
+        """The chunk's events (converted, renamed, empty values as nulls,
+        constants added) and the rows whose required value was refused."""
         if self.derived:
             frame = frame.with_columns(self.derived)
+        frame, rejected = self._refused(frame)
         events = apply_mapping(frame, self.mapping)
         return events.with_columns(
             _or_default(name, self.defaults.get(name))
             for name, dtype in events.schema.items()
             if dtype == pl.Utf8 and name not in (RAW, LINE_COLUMN)
-        )
+        ), rejected
+
+    def _refused(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Rejected]]:
+        """Split off the rows where a required column has a value its
+        conversion refused (``validate_ip`` on ``not-an-address``): they go to
+        quarantine rather than on as events without it."""
+        if not self.checks or not frame.height:
+            return frame, []
+        failures = [
+            (
+                pl.col(column).str.strip_chars().str.len_bytes().fill_null(0).gt(0)
+                & pl.all_horizontal([pl.col(name).is_null() for name in converted]),
+                column,
+                target,
+                conversion,
+            )
+            for column, converted, target, conversion in self.checks
+        ]
+        refused = pl.any_horizontal([failure for failure, *_ in failures])
+        reason: pl.Expr = pl.lit(None, dtype=pl.Utf8)
+        for failure, column, target, conversion in reversed(failures):
+            text = pl.concat_str(
+                pl.lit(f"{target}: '"), pl.col(column), pl.lit(f"' {_refusal(conversion)}")
+            )
+            reason = pl.when(failure).then(text).otherwise(reason)
+        bad = frame.filter(refused).select(LINE_COLUMN, RAW, reason.alias("reason"))
+        rejected = [
+            Rejected(line, raw or "", text, text.split(":", 1)[0])
+            for line, raw, text in bad.iter_rows()
+        ]
+        return (frame.filter(~refused) if rejected else frame), rejected
+
+
+def _refusal(conversion: str) -> str:
+    return {
+        "validate_ip": "is not an IP address",
+        "validate_network": "is not a network",
+        "validate_fqdn": "is not a host name",
+    }.get(conversion, f"is refused by {conversion}")
 
 
 def _or_default(name: str, default: str | None) -> pl.Expr:
@@ -83,6 +126,9 @@ def plan_for(spec: ReportSpec, columns: tuple[str, ...]) -> Plan:
     derived: list[pl.Expr] = []
     taken: set[str] = set()
     consumed: set[str] = set()
+    converted_from: dict[str, list[str]] = {}
+    kept_as_is: set[str] = set()
+    refusable: list[tuple[str, str, str]] = []
     for rule in (*spec.required, *spec.optional):
         if rule.column not in present:
             continue
@@ -96,10 +142,14 @@ def plan_for(spec: ReportSpec, columns: tuple[str, ...]) -> Plan:
         consumed.add(rule.column)
         if not changes_values(rule.conversion) and rule.column not in renames:
             renames[rule.column] = target
+            kept_as_is.add(rule.column)
             continue
         name = _derived_name(len(derived), present)
         derived.append(convert(rule.conversion, rule.column, present).alias(name))
         renames[name] = target
+        converted_from.setdefault(rule.column, []).append(name)
+        if rule in spec.required:
+            refusable.append((rule.column, target, rule.conversion))
     for column in consumed:
         renames.setdefault(column, "")  # mapped through a conversion: not also in extra
     constants: dict[str, str] = {}
@@ -115,6 +165,11 @@ def plan_for(spec: ReportSpec, columns: tuple[str, ...]) -> Plan:
             constants={name: value for name, value in constants.items() if name not in taken},
         ),
         defaults={name: value for name, value in constants.items() if name in taken},
+        checks=tuple(
+            (column, tuple(converted_from[column]), target, conversion)
+            for column, target, conversion in refusable
+            if column not in kept_as_is
+        ),
     )
 
 

@@ -128,3 +128,22 @@ def test_a_line_that_does_not_fit_the_header_is_rejected_alone() -> None:
     assert "fields" in rejected[0].reason
     assert rejected[1].raw.startswith('"2024-05-01 00:09:00"')
     assert value(frame, 2, "source.ip") == "203.0.113.200"
+
+
+def test_a_required_address_that_is_none_is_rejected_with_the_reason() -> None:
+    # IntelMQ's validate_ip drops such a value and keeps the event (routed by
+    # its ASN alone, to the wrong team perhaps): Baobab quarantines the row.
+    rows = table("scan_telnet")
+    at = rows[0].index("ip")
+    rows[2][at] = "not-an-address"
+    rows[3][at] = "2001:db8::g1"
+    frame, rejected, _ = run(render(rows), file_name="2024-05-01-scan_telnet-asn.csv")
+    assert [item.line for item in rejected] == [3, 4]
+    assert rejected[0].reason == "source.ip: 'not-an-address' is not an IP address"
+    assert rejected[0].field == "source.ip"
+    assert "not-an-address" in rejected[0].raw
+    assert frame[LINE].to_list() == [2, *range(5, len(rows) + 1)]
+    # An empty optional column stays what it was: no value, no rejection.
+    rows = table("scan_telnet")
+    rows[2][rows[0].index("hostname")] = ""
+    assert run(render(rows), file_name="2024-05-01-scan_telnet-asn.csv")[1] == []
