@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "baobab.core",
     "baobab.directory",
     "baobab.pipeline",
+    "baobab.notify",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +263,9 @@ SPECTACULAR_SETTINGS = {
         "CollectorEnum": "baobab.pipeline.choices.Collector",
         "RunStatusEnum": "baobab.pipeline.choices.RunStatus",
         "QuarantineStatusEnum": "baobab.pipeline.choices.QuarantineStatus",
+        "TlpEnum": "baobab.core.choices.TLP",
+        "RecipientKindEnum": "baobab.notify.choices.RecipientKind",
+        "MessageStatusEnum": "baobab.notify.choices.MessageStatus",
     },
 }
 
@@ -309,6 +313,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "collect-due-feeds": {"task": "baobab.pipeline.collect_due", "schedule": 60.0},
     "purge-old-events": {"task": "baobab.pipeline.purge_events", "schedule": 24 * 3600.0},
+    "notify": {"task": "baobab.notify.run", "schedule": 300.0},
 }
 
 # --- E-mail -----------------------------------------------------------------
@@ -319,7 +324,14 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# CA certificates to trust for a relay with a private certificate authority.
+EMAIL_SSL_CAFILE = os.environ.get("EMAIL_SSL_CAFILE") or None
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "baobab@localhost")
+# Notifications: the secret key messages are signed with (a file) and its
+# password; seconds a webhook may take.
+BAOBAB_NOTIFY_PGP_KEY = os.environ.get("BAOBAB_NOTIFY_PGP_KEY", "")
+BAOBAB_NOTIFY_PGP_PASSWORD = os.environ.get("BAOBAB_NOTIFY_PGP_PASSWORD", "")
+NOTIFY_WEBHOOK_TIMEOUT = env_int("NOTIFY_WEBHOOK_TIMEOUT", 10)
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:

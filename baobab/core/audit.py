@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 _channel: ContextVar[str] = ContextVar("baobab_audit_channel", default=AuditChannel.SYSTEM)
 
 # Fields never copied into the audit log.
-SECRET_FIELDS = frozenset({"password", "key_hash", "totp_secret"})
+SECRET_FIELDS = frozenset({"password", "key_hash", "totp_secret", "webhook_secret"})
 
 
 @contextlib.contextmanager
@@ -51,6 +51,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(item) for item in value]
     if isinstance(value, dict):
         return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, bytes | memoryview):
+        return f"<{len(value)} bytes>"
     return value
 
 

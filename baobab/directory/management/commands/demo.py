@@ -9,6 +9,7 @@ from django.core.management.base import CommandParser
 from baobab.core.management.base import BaobabCommand
 from baobab.core.models import Team
 from baobab.directory import demo
+from baobab.notify import demo as notify_demo
 from baobab.pipeline import demo as pipeline_demo
 
 
@@ -31,6 +32,7 @@ class Command(BaobabCommand):
         else:
             counts = demo.load()
             counts.update(pipeline_demo.load_events())
+            counts.update(notify_demo.load())
             summary = ", ".join(f"{count} {name}" for name, count in counts.items())
             self.stdout.write(self.style.SUCCESS(f"Demo community loaded: {summary}."))
         users = ", ".join(username for username, *_rest in demo.USERS)
