@@ -16,7 +16,9 @@ urlpatterns = [
     path("api/v1/", include("baobab.core.api.urls")),
     path("api/v1/", include("baobab.directory.api.urls")),
     path("api/v1/", include("baobab.pipeline.api.urls")),
+    path("api/v1/", include("baobab.notify.api.urls")),
     path("directory/", include("baobab.directory.urls")),
     path("pipeline/", include("baobab.pipeline.urls")),
+    path("notify/", include("baobab.notify.urls")),
     path("", include("baobab.core.urls")),
 ]

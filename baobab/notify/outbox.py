@@ -193,7 +193,7 @@ def _message(
         digest,
         events,
         reference=reference,
-        recipient_name=_recipient_name(policy),
+        recipient_name=recipient_name(policy),
         team_name=policy.team.name,
         interval_end=None if policy.interval == Interval.IMMEDIATELY else policy.due_at,
         attachment_name=attachment.filename if attachment else None,
@@ -233,7 +233,7 @@ def _message(
     )
 
 
-def _recipient_name(policy: NotificationPolicy) -> str:
+def recipient_name(policy: NotificationPolicy) -> str:
     if policy.recipient_kind == RecipientKind.CONTACT and policy.contact is not None:
         organisation = policy.contact.organisation
         return organisation.name if organisation is not None else policy.contact.name

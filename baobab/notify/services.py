@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from baobab.core import audit
 from baobab.core.choices import Role
 from baobab.core.models import Membership, Team, User
-from baobab.core.permissions import is_community_admin
 from baobab.core.services import create_object, delete_object, update_object
 from baobab.core.visibility import can_see
 from baobab.notify.choices import MessageStatus, RecipientKind
@@ -70,8 +69,9 @@ def may_act_on_outbox(user: User | None, team: Team) -> bool:
 
 
 def may_read_outbox(user: User | None, team: Team) -> bool:
-    """The outbox and the policies: the team's members (and community admins)."""
-    return _role(user, team) is not None or is_community_admin(user)
+    """The outbox and the policies: the team's members. Community administrators
+    get no more: the messages carry the team's events (the visibility rule)."""
+    return _role(user, team) is not None
 
 
 def _require(allowed: bool) -> None:
