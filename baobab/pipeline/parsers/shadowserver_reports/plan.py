@@ -16,7 +16,7 @@ from functools import lru_cache
 import polars as pl
 
 from baobab.pipeline.fields import BAOBAB_PREFIX, EXTRA_PREFIX, kind_of
-from baobab.pipeline.parsers.base import LINE_COLUMN, RAW, Rejected, ReportError
+from baobab.pipeline.parsers.base import LINE_COLUMN, MAX_RAW_CHARS, RAW, Rejected, ReportError
 from baobab.pipeline.parsers.shadowserver_reports.conversions import changes_values, convert
 from baobab.pipeline.parsers.shadowserver_reports.spec import ReportSpec
 from baobab.pipeline.parsers.tabular import ColumnMapping, apply_mapping
@@ -73,7 +73,7 @@ class Plan:
             reason = pl.when(failure).then(text).otherwise(reason)
         bad = frame.filter(refused).select(LINE_COLUMN, RAW, reason.alias("reason"))
         rejected = [
-            Rejected(line, raw or "", text, text.split(":", 1)[0])
+            Rejected(line, (raw or "")[:MAX_RAW_CHARS], text[:2000], text.split(":", 1)[0])
             for line, raw, text in bad.iter_rows()
         ]
         return (frame.filter(~refused) if rejected else frame), rejected

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from baobab.pipeline.fields import LINE
-from baobab.pipeline.parsers.base import RAW, ReportError
+from baobab.pipeline.parsers.base import MAX_RAW_CHARS, RAW, ReportError
 from baobab.pipeline.tests.parsers._shadowserver import run, sample, value
 
 
@@ -147,3 +147,12 @@ def test_a_required_address_that_is_none_is_rejected_with_the_reason() -> None:
     rows = table("scan_telnet")
     rows[2][rows[0].index("hostname")] = ""
     assert run(render(rows), file_name="2024-05-01-scan_telnet-asn.csv")[1] == []
+
+
+def test_a_huge_refused_value_is_kept_cut_to_size() -> None:
+    rows = table("scan_telnet")
+    rows[2][rows[0].index("ip")] = "x" * 70_000
+    _frame, rejected, _ = run(render(rows), file_name="2024-05-01-scan_telnet-asn.csv")
+    (refused,) = rejected
+    assert len(refused.raw) == MAX_RAW_CHARS
+    assert len(refused.reason) <= 2000
