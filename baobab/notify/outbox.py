@@ -285,6 +285,18 @@ def build_for_policy(
     return built
 
 
+def _give_default_policies(team: Team | None) -> None:
+    """Teams with an address and no policy at all get the default one (to
+    stop their notifications, a team disables it rather than deleting it)."""
+    from baobab.notify.services import ensure_default_policy  # noqa: PLC0415 - services import us
+
+    teams = Team.objects.exclude(email="").filter(notification_policies__isnull=True)
+    if team is not None:
+        teams = teams.filter(pk=team.pk)
+    for each in teams:
+        ensure_default_policy(each)
+
+
 def run(
     *,
     now: dt.datetime | None = None,
@@ -297,6 +309,8 @@ def run(
     its first due moment: the end of its current interval."""
     now = now or timezone.now()
     report = RunReport()
+    if not dry_run:
+        _give_default_policies(team)
     policies = NotificationPolicy.objects.filter(enabled=True).select_related(
         "team", "contact__organisation", "template"
     )

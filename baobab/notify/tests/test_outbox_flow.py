@@ -385,3 +385,42 @@ def test_a_webhook_gets_a_signed_json_post(
     assert payload["event_count"] == 3
     assert len(payload["attachment"]) == 3
     assert payload["tlp"] == "amber"
+
+
+def test_a_new_team_gets_a_daily_digest_without_configuration(
+    teams: dict[str, Team], feed: Feed
+) -> None:
+    add_event(feed, teams["a"])
+    assert outbox.run(now=NOW).built == []  # the default policy is made, due at 06:00
+    (default,) = NotificationPolicy.objects.filter(team=teams["a"])
+    assert (default.interval, default.format, default.at_hour) == ("daily", "csv", 6)
+    assert default.tlp_ceiling == TLP.AMBER_STRICT
+    built = outbox.run(now=NOW + dt.timedelta(days=1)).built
+    assert [(item.recipient, item.event_count) for item in built] == [("soc@cert-a.example", 1)]
+    # Disabled, it stays disabled (and is not made again).
+    services.update_policy(default, {"enabled": False}, acting_user=None)
+    outbox.run(now=NOW + dt.timedelta(days=2))
+    assert NotificationPolicy.objects.filter(team=teams["a"]).count() == 1
+
+
+def test_a_webhook_that_times_out_is_retried(
+    teams: dict[str, Team], feed: Feed, webhook_receiver: WebhookReceiver, settings: SettingsWrapper
+) -> None:
+    settings.NOTIFY_WEBHOOK_TIMEOUT = 1
+    webhook_receiver.script = [(204, b"", 2.0), (204, b"", 0.0)]
+    policy(
+        teams["a"],
+        recipient_kind=RecipientKind.WEBHOOK,
+        webhook_url=webhook_receiver.url,
+        webhook_secret=WEBHOOK_SECRET,
+    )
+    add_event(feed, teams["a"])
+    outbox.run(now=NOW)
+    assert delivery.deliver(now=NOW).retrying == 1
+    message = OutboxMessage.objects.get()
+    assert message.status == MessageStatus.RETRYING
+    assert delivery.deliver(now=NOW + dt.timedelta(hours=1)).sent == 1
+    assert len(webhook_receiver.hits) == 2
+    assert {hit.headers.get("X-Baobab-Delivery") for hit in webhook_receiver.hits} == {
+        message.reference
+    }
