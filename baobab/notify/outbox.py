@@ -276,8 +276,8 @@ def build_for_policy(
             )
             for message in messages
         )
-        if len(batch) < EVENTS_PER_PASS:
-            break
+        if len(batch) < EVENTS_PER_PASS or dry_run:
+            break  # a dry run shows the first pass: a page waits for it
     if not dry_run:
         policy.last_event_id = mark
         policy.due_at = _next_due(policy, now)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from baobab.core.visibility import can_see
+from baobab.core.visibility import Viewer, can_see
 from baobab.notify.choices import RecipientKind
 from baobab.notify.models import NotificationPolicy
 from baobab.notify.pgpkeys import PgpError, check_recipient_key, load_recipient_key
@@ -32,9 +32,11 @@ def _usable(addresses: list[str]) -> list[str]:
     return usable
 
 
-def recipient_of(policy: NotificationPolicy, *, now: dt.datetime) -> str:
-    """The address (or URL) of the policy's recipient; :class:`UnusableRecipientError` when
-    there is none that works."""
+def recipient_of(
+    policy: NotificationPolicy, *, now: dt.datetime, viewer: Viewer | None = None
+) -> str:
+    """The address (or URL) of the policy's recipient; :class:`UnusableRecipientError`
+    when there is none that works. ``viewer`` is the team's, when the caller has it."""
     from baobab.notify.outbox import team_viewer  # noqa: PLC0415 - outbox imports us
 
     kind = policy.recipient_kind
@@ -54,7 +56,7 @@ def recipient_of(policy: NotificationPolicy, *, now: dt.datetime) -> str:
     contact = policy.contact
     if contact is None:
         raise UnusableRecipientError(_("The policy has no contact."))
-    if not can_see(team_viewer(policy.team), contact):
+    if not can_see(viewer or team_viewer(policy.team), contact):
         raise UnusableRecipientError(
             _("The team may not see the contact %(name)s.") % {"name": contact.name}
         )

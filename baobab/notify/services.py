@@ -178,13 +178,16 @@ def unusable_policies(
     team: Team, *, now: dt.datetime | None = None
 ) -> list[tuple[NotificationPolicy, str]]:
     """The team's enabled policies whose recipient cannot be written to, and why."""
+    from baobab.notify.outbox import team_viewer  # noqa: PLC0415 - outbox imports services' deps
+
     now = now or timezone.now()
+    viewer = team_viewer(team)
     found = []
     for policy in team.notification_policies.filter(enabled=True).select_related(
         "team", "contact__organisation"
     ):
         try:
-            recipient_of(policy, now=now)
+            recipient_of(policy, now=now, viewer=viewer)
         except UnusableRecipientError as problem:
             found.append((policy, str(problem)))
     return found
