@@ -103,17 +103,24 @@ def _plain(events: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
+def plain_events(events: pl.DataFrame) -> pl.DataFrame:
+    """The recipient's columns of a whole batch with plain values, made once:
+    the functions below take slices of it with ``plain=True`` (making it for
+    each digest cost more than the rest of a message)."""
+    return _plain(events)
+
+
 def _file_name(reference: str, extension: str) -> str:
     safe = _NOT_IN_FILE_NAME.sub("-", reference).strip(".-") or "events"
     return f"baobab-{safe}.{extension}"
 
 
-def csv_attachment(events: pl.DataFrame, *, reference: str) -> Attachment:
+def csv_attachment(events: pl.DataFrame, *, reference: str, plain: bool = False) -> Attachment:
     """The events as a UTF-8 CSV file with a header row.
 
     Text a spreadsheet would run as a formula gets a leading apostrophe;
     numbers (``-1`` too) stay numbers."""
-    frame = _plain(events)
+    frame = events if plain else _plain(events)
     frame = frame.with_columns(
         pl.when(pl.col(name).str.contains(_FORMULA) & ~pl.col(name).str.contains(_NUMBER))
         .then(pl.lit("'") + pl.col(name))
@@ -126,9 +133,9 @@ def csv_attachment(events: pl.DataFrame, *, reference: str) -> Attachment:
     return Attachment(_file_name(reference, "csv"), text.encode(), "text/csv")
 
 
-def _records(events: pl.DataFrame) -> list[dict[str, Any]]:
+def _records(events: pl.DataFrame, plain: bool = False) -> list[dict[str, Any]]:
     """The events as objects in :data:`EVENT_COLUMNS` order, without nulls."""
-    frame = _plain(events)
+    frame = events if plain else _plain(events)
     if not frame.width:
         return [{} for _ in range(events.height)]
     return [
@@ -137,20 +144,22 @@ def _records(events: pl.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def json_attachment(events: pl.DataFrame, *, reference: str) -> Attachment:
+def json_attachment(events: pl.DataFrame, *, reference: str, plain: bool = False) -> Attachment:
     """The events as a JSON list of objects, one a line; fields without a
     value are left out."""
-    lines = [json.dumps(record, ensure_ascii=False) for record in _records(events)]
+    lines = [json.dumps(record, ensure_ascii=False) for record in _records(events, plain)]
     text = "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
     return Attachment(_file_name(reference, "json"), text.encode(), "application/json")
 
 
-def attachment_for(format: str, events: pl.DataFrame, *, reference: str) -> Attachment | None:
+def attachment_for(
+    format: str, events: pl.DataFrame, *, reference: str, plain: bool = False
+) -> Attachment | None:
     """The file a policy's ``format`` asks for (None for ``inline``)."""
     if format == "csv":
-        return csv_attachment(events, reference=reference)
+        return csv_attachment(events, reference=reference, plain=plain)
     if format == "json":
-        return json_attachment(events, reference=reference)
+        return json_attachment(events, reference=reference, plain=plain)
     if format == "inline":
         return None
     raise ValueError(f"unknown attachment format {format!r}")
@@ -162,12 +171,12 @@ def printable(text: str) -> str:
     return _HIDDEN.sub(lambda found: " " if found[0] in "\t\n\r" else "\ufffd", text)
 
 
-def event_rows(events: pl.DataFrame) -> list[dict[str, Any]]:
+def event_rows(events: pl.DataFrame, *, plain: bool = False) -> list[dict[str, Any]]:
     """The events for a template: every field of :data:`EVENT_COLUMNS`, the
     dots of its name made underscores (``source_ip``); ``""`` when unset."""
     blank: dict[str, Any] = {name.replace(".", "_"): "" for name in EVENT_COLUMNS}
     rows = []
-    for record in _records(events):
+    for record in _records(events, plain):
         row = dict(blank)
         for name, value in record.items():
             row[name.replace(".", "_")] = printable(value) if isinstance(value, str) else value
@@ -196,16 +205,16 @@ def _table_column(events: pl.DataFrame, plain: pl.DataFrame, fields: tuple[str, 
     return [_cell(value) for value in column]
 
 
-def inline_table(events: pl.DataFrame, *, width: int = 100) -> str:
+def inline_table(events: pl.DataFrame, *, width: int = 100, plain: bool = False) -> str:
     """A plain-text table of the events for the message body: time, type,
     address, port, AS and host, aligned; columns no event fills are left
     out and long types and host names are cut to fit ``width``."""
-    plain = _plain(events)
+    values_of = events if plain else _plain(events)
     headings: list[str] = []
     cells: list[list[str]] = []
     right: list[bool] = []
     for heading, fields, align_right in INLINE_COLUMNS:
-        values = _table_column(events, plain, fields)
+        values = _table_column(events, values_of, fields)
         if any(values):
             headings.append(heading)
             cells.append(values)

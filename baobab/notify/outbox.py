@@ -22,7 +22,7 @@ from django.utils import timezone
 from baobab.core.choices import TLP
 from baobab.core.models import SharingGroup, Team
 from baobab.core.visibility import Viewer, restrict
-from baobab.notify.attachments import attachment_for
+from baobab.notify.attachments import attachment_for, plain_events
 from baobab.notify.choices import Delegation, MessageStatus, RecipientKind, Scope
 from baobab.notify.digest import Digest, build_digests
 from baobab.notify.intervals import policy_interval
@@ -176,6 +176,7 @@ def _message(
     policy: NotificationPolicy,
     digest: Digest,
     events: pl.DataFrame,
+    plain: pl.DataFrame,
     *,
     recipient: str,
     now: dt.datetime,
@@ -183,21 +184,23 @@ def _message(
     first = int(events[EVENT_ID][digest.rows[0]]) if digest.count else 0
     key = _digest_key(digest, first)
     reference = reference_of(policy, key, now)
-    chosen = digest.attachment(events)
-    attachment = attachment_for(policy.format, chosen, reference=reference)
+    attachment = attachment_for(
+        policy.format, digest.attachment(plain), reference=reference, plain=True
+    )
     template = policy.template
     subject_source, body_source = (
         (template.subject, template.body) if template else shipped_template(policy.language)
     )
     context = digest_context(
         digest,
-        events,
+        plain,
         reference=reference,
         recipient_name=recipient_name(policy),
         team_name=policy.team.name,
         interval_end=None if policy.interval == Interval.IMMEDIATELY else policy.due_at,
         attachment_name=attachment.filename if attachment else None,
         language=policy.language,
+        plain=True,
     )
     try:
         text = render_message(subject_source, body_source, context)
@@ -255,8 +258,10 @@ def build_for_policy(
             break
         events = events_frame(batch)
         digests = build_digests(events, [engine_policy(policy)], now=now)
+        plain = plain_events(events)
         messages = [
-            _message(policy, digest, events, recipient=recipient, now=now) for digest in digests
+            _message(policy, digest, events, plain, recipient=recipient, now=now)
+            for digest in digests
         ]
         mark = batch[-1].pk
         if not dry_run:

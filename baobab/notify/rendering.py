@@ -181,6 +181,7 @@ def _context(
     count: int,
     by_classification: Mapping[str, int],
     listed: pl.DataFrame,
+    plain: bool = False,
     truncated: bool,
     attachment: str,
     moments: tuple[dt.datetime | None, ...],
@@ -195,8 +196,8 @@ def _context(
         "team": team,
         "count": count,
         "by_classification": [{"type": name, "count": n} for name, n in ranked],
-        "events": event_rows(listed),
-        "inline_table": inline_table(listed),
+        "events": event_rows(listed, plain=plain),
+        "inline_table": inline_table(listed, plain=plain),
         "truncated": truncated,
         "listed": listed.height,
         "attachment": attachment,
@@ -217,9 +218,12 @@ def digest_context(
     interval_end: dt.datetime | None,
     attachment_name: str | None,
     language: str,
+    plain: bool = False,
 ) -> dict[str, Any]:
-    """What a template sees of a digest (built from ``events``): plain text,
-    numbers, lists and dicts only; moments as ISO 8601 UTC text (or "")."""
+    """What a template sees of a digest (built from ``events``, or from the
+    batch's :func:`~baobab.notify.attachments.plain_events` with ``plain``):
+    plain text, numbers, lists and dicts only; moments as ISO 8601 UTC text
+    (or "")."""
     return _context(
         reference=reference,
         tlp=digest.tlp,
@@ -229,6 +233,7 @@ def digest_context(
         count=digest.count,
         by_classification=digest.by_classification,
         listed=digest.inline(events),
+        plain=plain,
         truncated=digest.truncated,
         attachment=attachment_name or "",
         moments=(digest.interval_start, interval_end, digest.earliest, digest.latest),
