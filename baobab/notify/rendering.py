@@ -260,9 +260,11 @@ def _sample_contexts() -> tuple[dict[str, Any], ...]:
     )
     start = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
     first = start + dt.timedelta(hours=5)
-    common = {"reference": "BAO-2024-000001", "tlp": "amber", "language": "en"}
+    reference, tlp, language = "BAO-2024-000001", "amber", "en"
     full = _context(
-        **common,
+        reference=reference,
+        tlp=tlp,
+        language=language,
         recipient="Example Networks",
         team="CERT Example",
         count=120,
@@ -273,7 +275,9 @@ def _sample_contexts() -> tuple[dict[str, Any], ...]:
         moments=(start, start + dt.timedelta(days=1), first, start + dt.timedelta(hours=20)),
     )
     short = _context(
-        **common,
+        reference=reference,
+        tlp=tlp,
+        language=language,
         recipient="Example Networks",
         team="CERT Example",
         count=1,
