@@ -1,0 +1,1 @@
+"""Trusted sharing: indicators, reports and sightings under TLP and sharing groups."""
