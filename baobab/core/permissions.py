@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from baobab.core.choices import ROLE_RANK, Role
+from baobab.core.visibility import viewer_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -35,6 +36,12 @@ def is_community_admin(user: User | AnonymousUser | None) -> bool:
         and user.is_active
         and (getattr(user, "is_community_admin", False) or user.is_superuser)
     )
+
+
+def is_community_member(user: User | AnonymousUser | None) -> bool:
+    """Whether ``user`` belongs to the community: a member of a team, or one
+    of its administrators. Every app's pages are for them alone."""
+    return viewer_for(user).is_member or is_community_admin(user)
 
 
 def has_role(user: User | AnonymousUser | None, team: Team | int | None, minimum: Role) -> bool:

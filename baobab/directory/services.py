@@ -23,11 +23,11 @@ from baobab.core.models import SharingGroup, Team, User
 from baobab.core.permissions import (
     has_role,
     is_community_admin,
+    is_community_member,
     require_community_admin,
     require_role,
 )
 from baobab.core.services import create_object, delete_object, update_object
-from baobab.core.visibility import viewer_for
 from baobab.directory.choices import PhoneKind
 from baobab.directory.claims import InvalidClaimError, normalise_claim_value
 from baobab.directory.models import ConstituencyClaim, Contact, Organisation
@@ -53,7 +53,7 @@ _HOLDER_FIELDS = (
 
 def may_read_directory(user: User | AnonymousUser | None) -> bool:
     """Whether ``user`` is a community member, who may read the directory."""
-    return viewer_for(user).is_member or is_community_admin(user)
+    return is_community_member(user)
 
 
 def managing_team(holder: Team | Organisation) -> Team:

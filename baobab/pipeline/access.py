@@ -17,8 +17,8 @@ from django.db.models import QuerySet
 
 from baobab.core.choices import Role
 from baobab.core.models import Membership
-from baobab.core.permissions import is_community_admin
-from baobab.core.visibility import restrict, viewer_for
+from baobab.core.permissions import is_community_admin, is_community_member
+from baobab.core.visibility import restrict
 from baobab.pipeline.models import Event, Feed, QuarantinedRecord
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ REPORTING_ROLES = (Role.ANALYST, Role.ADMIN)
 
 def may_read_pipeline(user: User | AnonymousUser | None) -> bool:
     """Whether ``user`` is a community member, who may see feeds and runs."""
-    return viewer_for(user).is_member or is_community_admin(user)
+    return is_community_member(user)
 
 
 def visible_events(user: User | AnonymousUser | None) -> QuerySet[Event]:

@@ -2,45 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from baobab.core.models import Team, User
+from baobab.core.models import Team
+from baobab.core.views.access import members_only
 from baobab.core.visibility import restrict
 from baobab.directory.models import ConstituencyClaim, Contact, Organisation
 from baobab.directory.services import may_edit, may_read_directory
 
-View = Callable[..., HttpResponse]
-
-
-def member_required(view: View) -> View:
-    """Send anonymous visitors to log in; refuse accounts outside the community."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not may_read_directory(request.user):
-            raise PermissionDenied(_("Only members of the community may use the directory."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def acting(request: HttpRequest) -> User:
-    """The logged-in user making the request (the views are behind ``member_required``)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
+member_required = members_only(
+    may_read_directory, _lazy("Only members of the community may use the directory.")
+)
 
 
 def require_editor(request: HttpRequest, holder: Team | Organisation) -> None:

@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from baobab.core.models import Team
 from baobab.core.permissions import is_community_admin, require_community_admin
+from baobab.core.views.access import acting
 from baobab.directory.conflicts import find_conflicts
 from baobab.directory.filtersets import OrganisationFilterSet, TeamFilterSet
 from baobab.directory.models import Contact, Organisation
 from baobab.directory.services import may_edit, teams_administered_by
 from baobab.directory.views.access import (
-    acting,
     get_organisation,
     get_team,
     member_required,

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from baobab.core import services as core_services
 from baobab.core.permissions import require_community_admin
+from baobab.core.views.access import acting
 from baobab.directory import services
 from baobab.directory.forms import (
     ClaimForm,
@@ -30,7 +31,6 @@ from baobab.directory.forms import (
 )
 from baobab.directory.models import ConstituencyClaim, Contact, Organisation
 from baobab.directory.views.access import (
-    acting,
     get_claim,
     get_contact,
     get_holder,

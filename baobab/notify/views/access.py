@@ -1,50 +1,27 @@
 """Who may open the notification pages, and finding the objects they name.
 
 Every page names a team in its address. A team the user is not a member of
-answers 404, as if it had no notifications at all, unless the user is a
-community administrator, who may read (never change) every team's."""
+answers 404, as if it had no notifications at all — for community
+administrators too: the messages carry the team's events."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from baobab.core.models import Team, User
-from baobab.core.permissions import is_community_admin
-from baobab.core.visibility import viewer_for
+from baobab.core.models import Team
+from baobab.core.permissions import is_community_member
+from baobab.core.views.access import acting, members_only
 from baobab.notify.models import MessageTemplate, NotificationPolicy, OutboxMessage
 from baobab.notify.queries import readable_teams, team_policies, team_templates
 from baobab.notify.services import may_act_on_outbox, may_manage_notifications
 
-View = Callable[..., HttpResponse]
-
-
-def member_required(view: View) -> View:
-    """Send anonymous visitors to log in; refuse accounts outside the community."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (viewer_for(request.user).is_member or is_community_admin(request.user)):
-            raise PermissionDenied(_("Only members of the community may see notifications."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def acting(request: HttpRequest) -> User:
-    """The logged-in user making the request (the views are behind ``member_required``)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
+member_required = members_only(
+    is_community_member, _lazy("Only members of the community may see notifications.")
+)
 
 
 def get_team(request: HttpRequest, short_name: str) -> Team:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from baobab.core.models import Team
+from baobab.core.views.access import acting
 from baobab.directory.forms import add_service_errors
 from baobab.notify import services
 from baobab.notify.choices import Language
@@ -24,13 +25,7 @@ from baobab.notify.models import MessageTemplate
 from baobab.notify.preview import Preview, preview_template
 from baobab.notify.queries import team_templates
 from baobab.notify.rendering import shipped_template
-from baobab.notify.views.access import (
-    acting,
-    get_team,
-    get_template,
-    member_required,
-    require_manager,
-)
+from baobab.notify.views.access import get_team, get_template, member_required, require_manager
 
 GET_POST = require_http_methods(["GET", "POST"])
 PREVIEW = "preview"

@@ -17,18 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from baobab.core.choices import TLP
 from baobab.core.models import Team
+from baobab.core.views.access import acting
 from baobab.notify import outbox, services
 from baobab.notify.choices import MessageStatus
 from baobab.notify.filtersets import OutboxFilterSet
 from baobab.notify.models import OutboxMessage
 from baobab.notify.queries import outbox_rows
-from baobab.notify.views.access import (
-    acting,
-    get_message,
-    get_team,
-    member_required,
-    require_outbox_actor,
-)
+from baobab.notify.views.access import get_message, get_team, member_required, require_outbox_actor
 
 PAGE_SIZE = 50
 

@@ -17,18 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from baobab.core.models import Team
+from baobab.core.views.access import acting
 from baobab.directory.forms import add_service_errors
 from baobab.notify import services
 from baobab.notify.forms import PolicyForm
 from baobab.notify.models import NotificationPolicy
 from baobab.notify.queries import team_policies
-from baobab.notify.views.access import (
-    acting,
-    get_policy,
-    get_team,
-    member_required,
-    require_manager,
-)
+from baobab.notify.views.access import get_policy, get_team, member_required, require_manager
 
 GET_POST = require_http_methods(["GET", "POST"])
 

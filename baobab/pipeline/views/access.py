@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from baobab.core.models import User
+from baobab.core.views.access import members_only
 from baobab.pipeline.access import may_read_pipeline, visible_events, visible_quarantine
 from baobab.pipeline.models import Event, Feed, FeedRun, QuarantinedRecord
 
-View = Callable[..., HttpResponse]
-
-
-def member_required(view: View) -> View:
-    """Send anonymous visitors to log in; refuse accounts outside the community."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not may_read_pipeline(request.user):
-            raise PermissionDenied(_("Only members of the community may see the pipeline."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def acting(request: HttpRequest) -> User:
-    """The logged-in user making the request (the views are behind ``member_required``)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
+member_required = members_only(
+    may_read_pipeline, _lazy("Only members of the community may see the pipeline.")
+)
 
 
 def get_feed(name: str) -> Feed:

@@ -18,13 +18,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from baobab.core.views.access import acting
 from baobab.directory.forms import add_service_errors
 from baobab.directory.services import teams_administered_by
 from baobab.pipeline import services
 from baobab.pipeline.choices import QuarantineStatus
 from baobab.pipeline.forms import FeedForm, UploadForm
 from baobab.pipeline.models import Feed, FeedRun, QuarantinedRecord
-from baobab.pipeline.views.access import acting, get_feed, member_required
+from baobab.pipeline.views.access import get_feed, member_required
 
 GET_POST = require_http_methods(["GET", "POST"])
 RUNS_PAGE_SIZE = 20

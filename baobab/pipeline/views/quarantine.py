@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from baobab.core.views.access import acting
 from baobab.pipeline import services
 from baobab.pipeline.access import visible_quarantine
 from baobab.pipeline.choices import QuarantineStatus
 from baobab.pipeline.filtersets import QuarantineFilterSet
 from baobab.pipeline.models import QuarantinedRecord
-from baobab.pipeline.views.access import acting, get_quarantined, member_required, safe_next
+from baobab.pipeline.views.access import get_quarantined, member_required, safe_next
 
 PAGE_SIZE = 50
 

@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from baobab.core.views.access import acting
 from baobab.pipeline import services
 from baobab.pipeline.choices import RunStatus
 from baobab.pipeline.collectors import CollectorError, receive_upload
 from baobab.pipeline.forms import UploadForm
-from baobab.pipeline.views.access import acting, get_feed, get_run, member_required
+from baobab.pipeline.views.access import get_feed, get_run, member_required
 
 
 @member_required
