@@ -68,25 +68,31 @@ def viewer_for(user: User | AnonymousUser | None) -> Viewer:
     cached: Viewer | None = getattr(user, "_baobab_viewer", None)
     if cached is not None:
         return cached
-    from baobab.core.models import SharingGroup  # noqa: PLC0415 - avoid import cycle
-
     team_ids = frozenset(user.memberships.values_list("team_id", flat=True))
-    group_ids = (
-        frozenset(
-            SharingGroup.objects.filter(
-                Q(member_teams__in=team_ids) | Q(owner_team__in=team_ids)
-            ).values_list("id", flat=True)
-        )
-        if team_ids
-        else frozenset()
-    )
     viewer = Viewer(
         is_member=bool(team_ids) or bool(getattr(user, "is_community_admin", False)),
         team_ids=team_ids,
-        group_ids=group_ids,
+        group_ids=_group_ids(team_ids),
     )
     user._baobab_viewer = viewer  # type: ignore[attr-defined]
     return viewer
+
+
+def _group_ids(team_ids: frozenset[int]) -> frozenset[int]:
+    """The sharing groups the teams own or belong to."""
+    if not team_ids:
+        return frozenset()
+    from baobab.core.models import SharingGroup  # noqa: PLC0415 - avoid import cycle
+
+    groups = SharingGroup.objects.filter(Q(member_teams__in=team_ids) | Q(owner_team__in=team_ids))
+    return frozenset(groups.values_list("id", flat=True))
+
+
+def viewer_for_team(team_id: int) -> Viewer:
+    """The viewer a team's own work runs as (its notifications, its jobs):
+    what any member of the team sees through the team."""
+    team_ids = frozenset({team_id})
+    return Viewer(is_member=True, team_ids=team_ids, group_ids=_group_ids(team_ids))
 
 
 def _as_viewer(who: Viewer | User | AnonymousUser | None) -> Viewer:

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 import polars as pl
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from baobab.core.choices import TLP
-from baobab.core.models import SharingGroup, Team
-from baobab.core.visibility import Viewer, restrict
+from baobab.core.models import Team
+from baobab.core.visibility import restrict, viewer_for_team
 from baobab.notify.attachments import attachment_for, plain_events
 from baobab.notify.choices import Delegation, MessageStatus, RecipientKind, Scope
 from baobab.notify.digest import Digest, build_digests
@@ -102,19 +102,9 @@ def engine_policy(policy: NotificationPolicy) -> Policy:
     )
 
 
-def team_viewer(team: Team) -> Viewer:
-    """The visibility rule's viewer for ``team`` (its members' view)."""
-    groups = frozenset(
-        SharingGroup.objects.filter(Q(member_teams=team) | Q(owner_team=team)).values_list(
-            "pk", flat=True
-        )
-    )
-    return Viewer(is_member=True, team_ids=frozenset({team.pk}), group_ids=groups)
-
-
 def pending_events(policy: NotificationPolicy, *, after: int) -> QuerySet[Event]:
     """The events after ``after`` the policy's team may see, in its scope."""
-    events = restrict(Event.objects.filter(pk__gt=after), team_viewer(policy.team))
+    events = restrict(Event.objects.filter(pk__gt=after), viewer_for_team(policy.team_id))
     if policy.scope == Scope.TEAM:
         events = events.filter(team_id=policy.team_id)
     elif policy.scope == Scope.ORGANISATION:

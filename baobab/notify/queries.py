@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 
 from baobab.core.models import Team
-from baobab.core.visibility import restrict
+from baobab.core.visibility import restrict, viewer_for_team
 from baobab.directory.models import Contact
 from baobab.notify.models import MessageTemplate, NotificationPolicy, OutboxMessage
-from baobab.notify.outbox import team_viewer
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -74,4 +73,4 @@ def team_templates(team: Team) -> QuerySet[MessageTemplate]:
 def policy_contacts(team: Team) -> QuerySet[Contact]:
     """The contacts a policy of ``team`` may write to: those the team may see."""
     contacts = Contact.objects.select_related("team", "organisation").order_by("name")
-    return restrict(contacts, team_viewer(team))
+    return restrict(contacts, viewer_for_team(team.pk))

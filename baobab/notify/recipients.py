@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from baobab.core.visibility import Viewer, can_see
+from baobab.core.visibility import Viewer, can_see, viewer_for_team
 from baobab.notify.choices import RecipientKind
 from baobab.notify.models import NotificationPolicy
 from baobab.notify.pgpkeys import PgpError, check_recipient_key, load_recipient_key
@@ -37,8 +37,6 @@ def recipient_of(
 ) -> str:
     """The address (or URL) of the policy's recipient; :class:`UnusableRecipientError`
     when there is none that works. ``viewer`` is the team's, when the caller has it."""
-    from baobab.notify.outbox import team_viewer  # noqa: PLC0415 - outbox imports us
-
     kind = policy.recipient_kind
     if kind == RecipientKind.WEBHOOK:
         if not policy.webhook_url or not policy.webhook_secret:
@@ -56,7 +54,7 @@ def recipient_of(
     contact = policy.contact
     if contact is None:
         raise UnusableRecipientError(_("The policy has no contact."))
-    if not can_see(viewer or team_viewer(policy.team), contact):
+    if not can_see(viewer or viewer_for_team(policy.team_id), contact):
         raise UnusableRecipientError(
             _("The team may not see the contact %(name)s.") % {"name": contact.name}
         )

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 
 from baobab.core import audit
 from baobab.core.choices import Role
-from baobab.core.models import Membership, Team, User
+from baobab.core.models import Team, User
+from baobab.core.permissions import role_in
 from baobab.core.services import create_object, delete_object, update_object
-from baobab.core.visibility import can_see
+from baobab.core.visibility import can_see, viewer_for_team
 from baobab.notify.choices import MessageStatus, RecipientKind
 from baobab.notify.models import MessageTemplate, NotificationPolicy, OutboxMessage
 from baobab.notify.recipients import UnusableRecipientError, recipient_of
@@ -52,26 +53,20 @@ POLICY_FIELDS = (
 )
 
 
-def _role(user: User | None, team: Team) -> str | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return Membership.objects.filter(user=user, team=team).values_list("role", flat=True).first()
-
-
 def may_manage_notifications(user: User | None, team: Team) -> bool:
     """Policies and templates: the team's administrators."""
-    return _role(user, team) == Role.ADMIN
+    return role_in(user, team) == Role.ADMIN
 
 
 def may_act_on_outbox(user: User | None, team: Team) -> bool:
     """Resend, release, discard: the team's analysts and administrators."""
-    return _role(user, team) in (Role.ANALYST, Role.ADMIN)
+    return role_in(user, team) in (Role.ANALYST, Role.ADMIN)
 
 
 def may_read_outbox(user: User | None, team: Team) -> bool:
     """The outbox and the policies: the team's members. Community administrators
     get no more: the messages carry the team's events (the visibility rule)."""
-    return _role(user, team) is not None
+    return role_in(user, team) is not None
 
 
 def _require(allowed: bool) -> None:
@@ -80,9 +75,7 @@ def _require(allowed: bool) -> None:
 
 
 def _check_policy(policy: NotificationPolicy) -> None:
-    from baobab.notify.outbox import team_viewer  # noqa: PLC0415 - outbox imports services' deps
-
-    if policy.contact is not None and not can_see(team_viewer(policy.team), policy.contact):
+    if policy.contact is not None and not can_see(viewer_for_team(policy.team_id), policy.contact):
         raise ValidationError({"contact": _("The team may not see this contact.")})
     if policy.recipient_kind != RecipientKind.CONTACT:
         policy.contact = None
@@ -178,10 +171,8 @@ def unusable_policies(
     team: Team, *, now: dt.datetime | None = None
 ) -> list[tuple[NotificationPolicy, str]]:
     """The team's enabled policies whose recipient cannot be written to, and why."""
-    from baobab.notify.outbox import team_viewer  # noqa: PLC0415 - outbox imports services' deps
-
     now = now or timezone.now()
-    viewer = team_viewer(team)
+    viewer = viewer_for_team(team.pk)
     found = []
     for policy in team.notification_policies.filter(enabled=True).select_related(
         "team", "contact__organisation"
