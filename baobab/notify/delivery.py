@@ -128,10 +128,12 @@ def webhook_payload(message: OutboxMessage) -> dict[str, Any]:
     }
 
 
-def _claim(message: OutboxMessage) -> bool:
+def _claim(message: OutboxMessage, now: dt.datetime) -> bool:
+    """Mark the message as being sent, and since when (an interruption shows
+    later); False when another pass took it first."""
     return bool(
         OutboxMessage.objects.filter(pk=message.pk, status__in=DELIVERABLE).update(
-            status=MessageStatus.SENDING, attempts=message.attempts + 1
+            status=MessageStatus.SENDING, attempts=message.attempts + 1, next_attempt_at=now
         )
     )
 
@@ -223,10 +225,8 @@ def deliver(*, now: dt.datetime | None = None, limit: int | None = None) -> Deli
     if emails:
         with _mail_transport() as transport:
             for message in emails:
-                if not _claim(message):
+                if not _claim(message, now):
                     continue
-                # Marked as being sent, with when: an interruption shows later.
-                OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=now)
                 try:
                     outcome, detail = _send_email(
                         transport, email_of(message, key), message.reference
@@ -235,9 +235,8 @@ def deliver(*, now: dt.datetime | None = None, limit: int | None = None) -> Deli
                     outcome, detail = Outcome.FAILED, f"PGP: {error}"
                 _count(report, _record(message, outcome, detail, now))
     for message in hooks:
-        if not _claim(message):
+        if not _claim(message, now):
             continue
-        OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=now)
         secret = message.policy.webhook_secret if message.policy else ""
         if not secret:
             _count(report, _record(message, Outcome.FAILED, "the webhook has no secret", now))
