@@ -11,11 +11,12 @@ import logging
 import shutil
 import traceback
 import uuid
-from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -36,6 +37,8 @@ from baobab.pipeline.store import StoredCounts, store_chunk
 from baobab.pipeline.wal_checkpoints import checkpoints_aside
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 def runs_folder() -> Path:
@@ -283,7 +286,7 @@ def run_chain(
     return chain_for(feed)(setup, lines, first_line, observed)
 
 
-def _transactions(run: FeedRun, chunks: list[RunChunk]) -> Iterator[list[RunChunk]]:
+def _transactions(chunks: list[RunChunk]) -> Iterator[list[RunChunk]]:
     """``chunks`` in groups of about ``PIPELINE_TRANSACTION_BYTES`` of report."""
     group: list[RunChunk] = []
     size = 0
@@ -295,6 +298,21 @@ def _transactions(run: FeedRun, chunks: list[RunChunk]) -> Iterator[list[RunChun
             group, size = [], 0
     if group:
         yield group
+
+
+def _one_ahead(
+    pool: ThreadPoolExecutor, work: Callable[[_T], _R], items: list[_T]
+) -> Iterator[tuple[_T, Future[_R]]]:
+    """Each item with the future of its ``work``, the next item's work
+    already handed to ``pool`` when an item is yielded."""
+    if not items:
+        return
+    ahead = pool.submit(work, items[0])
+    for at, item in enumerate(items):
+        current = ahead
+        if at + 1 < len(items):
+            ahead = pool.submit(work, items[at + 1])
+        yield item, current
 
 
 def process_here(run: FeedRun) -> None:
@@ -324,19 +342,14 @@ def process_here(run: FeedRun) -> None:
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="baobab-chain") as pool,
         checkpoints_aside() as committed,
     ):
-        ahead = {0: pool.submit(prepared, chunks[0])}
-        position = 0
-        for group in _transactions(run, chunks):
-            if position:
+        processed = _one_ahead(pool, prepared, chunks)
+        for number, group in enumerate(_transactions(chunks)):
+            if number:
                 committed()
             with transaction.atomic():
-                for chunk in group:
-                    current = ahead.pop(position)
-                    position += 1
-                    if position < len(chunks):
-                        ahead[position] = pool.submit(prepared, chunks[position])
+                for chunk, future in islice(processed, len(group)):
                     try:
-                        result, rows = current.result()
+                        result, rows = future.result()
                         store_chunk(chunk, rows, result.rejected, result.read)
                     except Exception as error:  # recorded; the other chunks go on
                         _record_failure(run, chunk, error)
