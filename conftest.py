@@ -27,11 +27,12 @@ def _fresh_lookup_index() -> None:
 
 @pytest.fixture(autouse=True)
 def _scratch_data_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Reports, spools and data files of a test run go to a scratch folder,
-    never into the developer's data folder (nor another run's)."""
+    """Reports, spools, data files and e-mail files of a test run go to a
+    scratch folder, never into the developer's data folder (nor another run's)."""
     folder = tmp_path_factory.getbasetemp() / "baobab-data"
     folder.mkdir(exist_ok=True)
     settings.DATA_DIR = folder
+    settings.EMAIL_FILE_PATH = folder / "mail"
 
 
 @pytest.fixture
