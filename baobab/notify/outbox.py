@@ -46,24 +46,11 @@ EVENTS_PER_PASS = 50_000
 
 
 @dataclass(slots=True)
-class Built:
-    """A message a run built (stored, or only shown by a dry run)."""
-
-    policy: NotificationPolicy
-    reference: str
-    recipient: str
-    subject: str
-    body: str
-    event_count: int
-    tlp: str
-    status: str
-
-
-@dataclass(slots=True)
 class RunReport:
-    """What a run did: messages built, policies skipped and why."""
+    """What a run did: messages built (unsaved ones for a dry run), policies
+    skipped and why."""
 
-    built: list[Built] = field(default_factory=list)
+    built: list[OutboxMessage] = field(default_factory=list)
     skipped: list[tuple[NotificationPolicy, str]] = field(default_factory=list)
     policies_due: int = 0
 
@@ -235,12 +222,12 @@ def recipient_name(policy: NotificationPolicy) -> str:
 
 def build_for_policy(
     policy: NotificationPolicy, now: dt.datetime, *, dry_run: bool = False
-) -> list[Built]:
+) -> list[OutboxMessage]:
     """The messages of one due policy's pending events (stored with its new
     mark unless ``dry_run``). Raises :class:`UnusableRecipientError` when its recipient
     cannot be written to."""
     recipient = recipient_of(policy, now=now)
-    built: list[Built] = []
+    built: list[OutboxMessage] = []
     mark = policy.last_event_id
     while True:
         batch = list(pending_events(policy, after=mark)[:EVENTS_PER_PASS])
@@ -258,19 +245,7 @@ def build_for_policy(
             with transaction.atomic():
                 OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
                 NotificationPolicy.objects.filter(pk=policy.pk).update(last_event_id=mark)
-        built.extend(
-            Built(
-                policy,
-                message.reference,
-                message.recipient,
-                message.subject,
-                message.body,
-                message.event_count,
-                message.tlp,
-                message.status,
-            )
-            for message in messages
-        )
+        built.extend(messages)
         if len(batch) < EVENTS_PER_PASS or dry_run:
             break  # a dry run shows the first pass: a page waits for it
     if not dry_run:
