@@ -13,6 +13,7 @@ import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 from django.db import transaction
@@ -26,6 +27,7 @@ from baobab.notify.attachments import attachment_for, plain_events
 from baobab.notify.choices import Delegation, MessageStatus, RecipientKind, Scope
 from baobab.notify.digest import Digest, build_digests
 from baobab.notify.intervals import policy_interval
+from baobab.notify.mime import Attachment
 from baobab.notify.models import NotificationPolicy, OutboxMessage
 from baobab.notify.policy import DEFAULT_GROUP_BY, Interval, Policy
 from baobab.notify.recipients import UnusableRecipientError, recipient_of
@@ -149,6 +151,33 @@ def _next_due(policy: NotificationPolicy, now: dt.datetime) -> dt.datetime:
     return end
 
 
+def message_parts(
+    policy: NotificationPolicy,
+    digest: Digest,
+    plain: pl.DataFrame,
+    *,
+    reference: str,
+    language: str,
+) -> tuple[dict[str, Any], Attachment | None]:
+    """What a template sees of ``digest`` (from the batch's plain events)
+    and the file the policy's format asks for."""
+    attachment = attachment_for(
+        policy.format, digest.attachment(plain), reference=reference, plain=True
+    )
+    context = digest_context(
+        digest,
+        plain,
+        reference=reference,
+        recipient_name=recipient_name(policy),
+        team_name=policy.team.name,
+        interval_end=None if policy.interval == Interval.IMMEDIATELY else policy.due_at,
+        attachment_name=attachment.filename if attachment else None,
+        language=language,
+        plain=True,
+    )
+    return context, attachment
+
+
 def _message(
     policy: NotificationPolicy,
     digest: Digest,
@@ -161,23 +190,12 @@ def _message(
     first = int(events[EVENT_ID][digest.rows[0]]) if digest.count else 0
     key = _digest_key(digest, first)
     reference = reference_of(policy, key, now)
-    attachment = attachment_for(
-        policy.format, digest.attachment(plain), reference=reference, plain=True
+    context, attachment = message_parts(
+        policy, digest, plain, reference=reference, language=policy.language
     )
     template = policy.template
     subject_source, body_source = (
         (template.subject, template.body) if template else shipped_template(policy.language)
-    )
-    context = digest_context(
-        digest,
-        plain,
-        reference=reference,
-        recipient_name=recipient_name(policy),
-        team_name=policy.team.name,
-        interval_end=None if policy.interval == Interval.IMMEDIATELY else policy.due_at,
-        attachment_name=attachment.filename if attachment else None,
-        language=policy.language,
-        plain=True,
     )
     try:
         text = render_message(subject_source, body_source, context)

@@ -16,21 +16,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baobab.core.models import Team
-from baobab.notify.attachments import attachment_for
+from baobab.notify.attachments import plain_events
 from baobab.notify.digest import build_digests
 from baobab.notify.models import NotificationPolicy
 from baobab.notify.outbox import (
     engine_policy,
     events_frame,
+    message_parts,
     pending_events,
-    recipient_name,
     reference_of,
 )
-from baobab.notify.policy import Interval
 from baobab.notify.rendering import (
     TemplateProblem,
     check_template,
-    digest_context,
     render_message,
 )
 
@@ -72,16 +70,8 @@ def sample_context(
             continue
         digest = digests[0]
         reference = reference_of(policy, digest.id, now)
-        attachment = attachment_for(policy.format, digest.attachment(events), reference=reference)
-        context = digest_context(
-            digest,
-            events,
-            reference=reference,
-            recipient_name=recipient_name(policy),
-            team_name=team.name,
-            interval_end=None if policy.interval == Interval.IMMEDIATELY else policy.due_at,
-            attachment_name=attachment.filename if attachment else None,
-            language=language,
+        context, _attachment = message_parts(
+            policy, digest, plain_events(events), reference=reference, language=language
         )
         return policy, dict(context)
     return None
