@@ -8,6 +8,8 @@ again. Duplicates are skipped by the database's unique key."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,22 +79,28 @@ def _insert_sqlite(batch: EventRows) -> int:
     names = ", ".join(connection.ops.quote_name(column) for column in INSERT_COLUMNS)
     values = ", ".join(constants.get(column, "%s") for column in INSERT_COLUMNS)
     with connection.cursor() as cursor:
-        # A larger page cache than SQLite's 2 MB default: each event updates a
-        # dozen index B-trees.
-        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         before = connection.connection.total_changes
-        # The rows are ours (data is JSON polars wrote, ports are ports):
-        # checking them again costs each insert.
+        cursor.executemany(
+            f"INSERT INTO {name} ({names}) VALUES ({values}) "  # noqa: S608
+            f"ON CONFLICT (dedup_key) DO NOTHING",
+            rows,
+        )
+        return int(connection.connection.total_changes - before)
+
+
+@contextmanager
+def _sqlite_bulk_mode() -> Iterator[None]:
+    """Around a chunk's inserts on SQLite: a larger page cache than the 2 MB
+    default (each event updates a dozen index B-trees), and no check
+    constraints — the rows are ours (data is JSON polars wrote, ports are
+    ports), checking them again costs each insert."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         cursor.execute("PRAGMA ignore_check_constraints = ON")
         try:
-            cursor.executemany(
-                f"INSERT INTO {name} ({names}) VALUES ({values}) "  # noqa: S608
-                f"ON CONFLICT (dedup_key) DO NOTHING",
-                rows,
-            )
+            yield
         finally:
             cursor.execute("PRAGMA ignore_check_constraints = OFF")
-        return int(connection.connection.total_changes - before)
 
 
 def _insert_postgresql(batch: EventRows) -> Counter[str]:
@@ -108,12 +116,14 @@ def insert_events(prepared: PreparedEvents) -> Counter[str]:
     """Insert a chunk's rows (inside the caller's transaction): how many were
     new per responsible team's short name ("" for unrouted)."""
     gone = _vanished(prepared.batches)
+    batches = [without_references(batch, gone) for batch in prepared.batches]
     added: Counter[str] = Counter()
-    for batch in prepared.batches:
-        batch = without_references(batch, gone)  # noqa: PLW2901 - the batch as written
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        for batch in batches:
             added.update(_insert_postgresql(batch))
-        else:
+        return +added
+    with _sqlite_bulk_mode():
+        for batch in batches:
             added[batch.team] += _insert_sqlite(batch)
     return +added
 
