@@ -33,6 +33,7 @@ def _scratch_data_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -
     folder.mkdir(exist_ok=True)
     settings.DATA_DIR = folder
     settings.EMAIL_FILE_PATH = folder / "mail"
+    settings.MEDIA_ROOT = folder / "media"
 
 
 @pytest.fixture

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "baobab.directory",
     "baobab.pipeline",
     "baobab.notify",
+    "baobab.sharing",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +187,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (report attachments): served only through views that check
+# who may see them, never as plain media.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from baobab.core import audit, permissions, totp
 from baobab.core.choices import Role
-from baobab.core.models import ApiToken, CommunitySettings, Membership, Team, User
+from baobab.core.models import ApiToken, CommunitySettings, Membership, SharingGroup, Team, User
 from baobab.core.permissions import require_community_admin, require_role
 
 _M = TypeVar("_M", bound=models.Model)
@@ -87,6 +87,19 @@ def delete_object(obj: models.Model, *, acting_user: User | None) -> None:
         obj.delete()
         audit.record(
             acting_user=acting_user, action="delete", obj=obj, before=before, object_id=object_id
+        )
+
+
+def check_sharing_group(team: Team, group: SharingGroup | None) -> None:
+    """An object of ``team`` can be shared only with a group the team owns or is in."""
+    if group is None:
+        return
+    if group.owner_team_id != team.pk and not group.member_teams.filter(pk=team.pk).exists():
+        raise ValidationError(
+            {
+                "sharing_group": _("%(team)s is not in the sharing group %(group)s.")
+                % {"team": team, "group": group}
+            }
         )
 
 

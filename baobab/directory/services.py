@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from baobab.core import services as core_services
 from baobab.core.choices import Role
-from baobab.core.models import SharingGroup, Team, User
+from baobab.core.models import Team, User
 from baobab.core.permissions import (
     has_role,
     is_community_admin,
@@ -27,7 +27,12 @@ from baobab.core.permissions import (
     require_community_admin,
     require_role,
 )
-from baobab.core.services import create_object, delete_object, update_object
+from baobab.core.services import (
+    check_sharing_group,
+    create_object,
+    delete_object,
+    update_object,
+)
 from baobab.directory.choices import PhoneKind
 from baobab.directory.claims import InvalidClaimError, normalise_claim_value
 from baobab.directory.models import ConstituencyClaim, Contact, Organisation
@@ -289,19 +294,6 @@ def _with_key_details(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_sharing_group(team: Team, group: SharingGroup | None) -> None:
-    """A contact can be shared only with a group its owner team belongs to."""
-    if group is None:
-        return
-    if group.owner_team_id != team.pk and not group.member_teams.filter(pk=team.pk).exists():
-        raise ValidationError(
-            {
-                "sharing_group": _("%(team)s is not in the sharing group %(group)s.")
-                % {"team": team, "group": group}
-            }
-        )
-
-
 def create_contact(
     holder: Team | Organisation,
     *,
@@ -312,7 +304,7 @@ def create_contact(
     """Add a point of contact to a team or an organisation."""
     _require_editor(acting_user, holder)
     _refuse_holder_change(fields, _contact_stays())
-    _check_sharing_group(managing_team(holder), fields.get("sharing_group"))
+    check_sharing_group(managing_team(holder), fields.get("sharing_group"))
     contact = Contact(
         **_holder_fields(holder), owner_team=managing_team(holder), **_clean_contact_fields(fields)
     )
@@ -332,7 +324,7 @@ def update_contact(
     _require_editor(acting_user, contact.holder)
     _refuse_holder_change(changes, _contact_stays())
     if changes.get("sharing_group") is not None:
-        _check_sharing_group(contact.owner_team, changes["sharing_group"])
+        check_sharing_group(contact.owner_team, changes["sharing_group"])
     m2m: dict[str, Iterable[Any]] | None = (
         {"recipient_teams": recipient_teams} if recipient_teams is not None else None
     )

@@ -1,0 +1,138 @@
+"""What a viewer may see of the shared objects: the one visibility rule
+(:mod:`baobab.core.visibility`) applied to each object, and to what it
+points at.
+
+A sighting is seen only with the indicator it is of; a relationship only
+when both its ends are; a report's list of objects only names the objects
+the viewer may see. An object Baobab does not hold (an id from elsewhere)
+hides nothing. So no page, list, export or TAXII response reveals that
+something invisible exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from baobab.core.models import Team, User
+from baobab.core.visibility import Viewer, restrict, viewer_for, viewer_for_team
+from baobab.sharing.models import (
+    Indicator,
+    KeptObject,
+    ObjectVersion,
+    Relationship,
+    Report,
+    SharedObject,
+    Sighting,
+)
+
+_S = TypeVar("_S", bound=SharedObject)
+
+Who = Viewer | User | AnonymousUser | Team | None
+
+# The models whose objects a STIX id may name.
+HOLDING_MODELS: tuple[type[SharedObject], ...] = (
+    Indicator,
+    Report,
+    Sighting,
+    Relationship,
+    KeptObject,
+)
+
+
+def as_viewer(who: Who) -> Viewer:
+    """The viewer a user, a team (working as itself) or nobody is."""
+    if isinstance(who, Viewer):
+        return who
+    if isinstance(who, Team):
+        return viewer_for_team(who.pk)
+    return viewer_for(who)
+
+
+def _reference_seen(field: str, viewer: Viewer) -> Q:
+    """The STIX id in ``field`` names nothing Baobab holds, or something
+    ``viewer`` may see."""
+    held = Q()
+    seen = Q()
+    for model in HOLDING_MODELS:
+        same_id = model._default_manager.filter(stix_id=OuterRef(field))
+        held |= Q(Exists(same_id))
+        seen |= Q(Exists(restrict(same_id, viewer)))
+    return ~held | seen
+
+
+def visible(model: type[_S], who: Who) -> QuerySet[_S]:
+    """The objects of ``model`` that ``who`` may see."""
+    viewer = as_viewer(who)
+    queryset = restrict(model._default_manager.all(), viewer)
+    if model is Sighting:
+        queryset = queryset.filter(_reference_seen("sighting_of_ref", viewer))
+    elif model is Relationship:
+        queryset = queryset.filter(
+            _reference_seen("source_ref", viewer) & _reference_seen("target_ref", viewer)
+        )
+    return queryset
+
+
+def hidden_ids(ids: Iterable[str], who: Who) -> set[str]:
+    """Those of ``ids`` that name objects Baobab holds but ``who`` may not see."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+    viewer = as_viewer(who)
+    held: set[str] = set()
+    seen: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        for model in HOLDING_MODELS:
+            same = model._default_manager.filter(stix_id__in=part)
+            held.update(same.values_list("stix_id", flat=True))
+            seen.update(restrict(same, viewer).values_list("stix_id", flat=True))
+    return held - seen
+
+
+_SINGLE_REFS = {"sighting": ("sighting_of_ref",), "relationship": ("source_ref", "target_ref")}
+
+
+def references_of(content: dict[str, Any]) -> list[str]:
+    """The STIX ids a STIX object points at (that could be hidden)."""
+    refs = [
+        str(content[field])
+        for field in _SINGLE_REFS.get(content.get("type", ""), ())
+        if field in content
+    ]
+    if content.get("type") == "report":
+        refs.extend(str(ref) for ref in content.get("object_refs", ()))
+    return refs
+
+
+def as_seen(content: dict[str, Any], hidden: set[str]) -> dict[str, Any] | None:
+    """A STIX object as a viewer may receive it, given the ids hidden from
+    them: None if it stands on a hidden object, a report without the
+    hidden objects in its list."""
+    kind = content.get("type")
+    if kind in _SINGLE_REFS:
+        if any(content.get(field) in hidden for field in _SINGLE_REFS[kind]):
+            return None
+        return content
+    if kind == "report" and hidden & set(content.get("object_refs", ())):
+        refs = [ref for ref in content["object_refs"] if ref not in hidden]
+        return {**content, "object_refs": refs or [content.get("created_by_ref")]}
+    return content
+
+
+def visible_versions(who: Who) -> QuerySet[ObjectVersion]:
+    """Every version whose own marking lets ``who`` see it (references are
+    filtered per page with :func:`hidden_ids` and :func:`as_seen`)."""
+    return restrict(ObjectVersion.objects.all(), as_viewer(who))
+
+
+def seen_contents(versions: Iterable[ObjectVersion], who: Who) -> list[dict[str, Any]]:
+    """The STIX content of ``versions`` as ``who`` may receive it."""
+    rows = list(versions)
+    hidden = hidden_ids((ref for row in rows for ref in references_of(row.content)), who)
+    contents = (as_seen(row.content, hidden) for row in rows)
+    return [content for content in contents if content is not None]
