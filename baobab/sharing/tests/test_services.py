@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from baobab.core.choices import TLP, Distribution, Role
 from baobab.core.models import AuditEntry, SharingGroup, Team, User
 from baobab.sharing import groups, services
+from baobab.sharing.correlation import correlations
 from baobab.sharing.models import Indicator, ObjectVersion, Relationship, Report, Sighting
 from baobab.sharing.queries import hidden_ids, seen_contents, visible, visible_versions
 
@@ -175,3 +176,25 @@ def test_relationships_and_reports_never_name_what_the_viewer_cannot_see(
     assert linked.stix_id not in by_id
     assert by_id[report.stix_id]["object_refs"] == [known.stix_id, elsewhere]
     assert set(visible(Report, world["user_b"])) == {report}
+
+
+def test_also_seen_by_counts_only_what_the_viewer_may_see(world: dict[str, Any]) -> None:
+    mine = services.create_indicator(
+        world["c"], acting_user=world["user_c"], kind="ip", value="192.0.2.7"
+    )
+    assert correlations(mine, world["user_c"]) == []
+    # cert-a has the same value, for itself only: cert-c learns nothing.
+    _indicator(world, kind="ip", value="192.0.2.7", distribution=Distribution.TEAM)
+    assert correlations(mine, world["user_c"]) == []
+    # cert-b shares it with the community and saw it twice.
+    theirs = services.create_indicator(
+        world["b"], acting_user=world["user_b"], kind="ip", value="192.0.2[.]7"
+    )
+    services.create_sighting(world["b"], theirs, acting_user=world["user_b"], count=2)
+    found = correlations(mine, world["user_c"])
+    assert [(entry.team, entry.indicators, entry.sightings) for entry in found] == [
+        (world["b"], 1, 1)
+    ]
+    # cert-a's own analyst sees its own copy too.
+    found_by_a = correlations(mine, world["analyst_a"])
+    assert {entry.team for entry in found_by_a} == {world["a"], world["b"]}
