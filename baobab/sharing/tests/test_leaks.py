@@ -169,23 +169,24 @@ def build(scenario: Scenario) -> Built:
         return ELSEWHERE if index < 0 else built.indicator_ids[index]
 
     for number, spec in enumerate(scenario.specs):
-        owner = teams[spec.markings[0].owner]
+        owner_team = teams[spec.markings[0].owner]
         stix_id = f"{spec.kind}--00000000-0000-4000-8000-{number:012d}"
         obj: SharedObject
         if spec.kind == "indicator":
-            obj = Indicator(owner_team=owner, stix_id=stix_id, kind="ip", value=spec.value)
+            obj = Indicator(owner_team=owner_team, stix_id=stix_id, kind="ip", value=spec.value)
             built.indicator_ids.append(stix_id)
         elif spec.kind == "sighting":
-            indicator = built.objects[spec.refs[0]] if spec.refs[0] >= 0 else None
+            seen = built.objects[spec.refs[0]] if spec.refs[0] >= 0 else None
+            indicator = seen if isinstance(seen, Indicator) else None
             obj = Sighting(
-                owner_team=owner,
+                owner_team=owner_team,
                 stix_id=stix_id,
                 indicator=indicator,
                 sighting_of_ref=ref(spec.refs[0]),
             )
         elif spec.kind == "relationship":
             obj = Relationship(
-                owner_team=owner,
+                owner_team=owner_team,
                 stix_id=stix_id,
                 relationship_type="related-to",
                 source_ref=ref(spec.refs[0]),
@@ -193,7 +194,7 @@ def build(scenario: Scenario) -> Built:
             )
         else:
             obj = Report(
-                owner_team=owner,
+                owner_team=owner_team,
                 stix_id=stix_id,
                 title=f"Report {number}",
                 object_refs=[ref(index) for index in spec.refs],
@@ -254,8 +255,8 @@ def expected_for(viewer: RefViewer, scenario: Scenario, built: Built) -> Expecte
             current[spec.kind].add(obj.stix_id)
             if spec.kind == "report":
                 shown = [
-                    ref
-                    for ref, index in zip(obj.object_refs, spec.refs, strict=True)
+                    ELSEWHERE if index < 0 else built.indicator_ids[index]
+                    for index in spec.refs
                     if stands(index)
                 ]
                 report_refs[obj.stix_id] = shown or [team_identity_id(obj.owner_team)]
