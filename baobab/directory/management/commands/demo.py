@@ -11,6 +11,7 @@ from baobab.core.models import Team
 from baobab.directory import demo
 from baobab.notify import demo as notify_demo
 from baobab.pipeline import demo as pipeline_demo
+from baobab.sharing import demo as sharing_demo
 
 
 class Command(BaobabCommand):
@@ -33,6 +34,7 @@ class Command(BaobabCommand):
             counts = demo.load()
             counts.update(pipeline_demo.load_events())
             counts.update(notify_demo.load())
+            counts.update(sharing_demo.load())
             summary = ", ".join(f"{count} {name}" for name, count in counts.items())
             self.stdout.write(self.style.SUCCESS(f"Demo community loaded: {summary}."))
         users = ", ".join(username for username, *_rest in demo.USERS)
