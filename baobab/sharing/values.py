@@ -18,7 +18,9 @@ from collections.abc import Callable
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
-MAX_VALUE = 2_048  # characters of any value (a URL may be long, not endless)
+# Bytes (UTF-8) of any value: a URL may be long, not endless, and the value
+# stays within what a database index entry may hold.
+MAX_VALUE = 2_048
 
 
 class IndicatorType(StrEnum):
@@ -81,8 +83,8 @@ def _clean(raw: str) -> str:
     text = unicodedata.normalize("NFC", raw).strip()
     if not text:
         raise InvalidValueError("The value is empty.")
-    if len(text) > MAX_VALUE:
-        raise InvalidValueError(f"The value is longer than {MAX_VALUE:,} characters.")
+    if len(text.encode()) > MAX_VALUE:
+        raise InvalidValueError(f"The value is longer than {MAX_VALUE:,} bytes.")
     if _CONTROL.search(text):
         raise InvalidValueError("The value holds control or invisible characters.")
     return text
@@ -218,7 +220,10 @@ def normalise(kind: IndicatorType | str, raw: str) -> str:
         known = ", ".join(IndicatorType)
         raise InvalidValueError(f"Unknown indicator type {kind!r}. Types: {known}.") from None
     normaliser = _NORMALISERS[indicator_type]
-    return normaliser(_clean(raw))
+    value = normaliser(_clean(raw))
+    if len(value.encode()) > MAX_VALUE:  # IDNA and default parts can lengthen it
+        raise InvalidValueError(f"The value is longer than {MAX_VALUE:,} bytes.")
+    return value
 
 
 # Types tried, in order, when guessing a value's type.

@@ -103,6 +103,10 @@ def test_an_unknown_type_lists_the_known_ones() -> None:
 def test_an_overlong_value_is_refused() -> None:
     with pytest.raises(InvalidValueError, match="longer than 2,048"):
         normalise(T.URL, "http://example.org/" + "a" * 3000)
+    # Counted in bytes: 700 Arabic letters are 1,400 bytes, 1,100 are 2,200.
+    assert normalise(T.URL, "http://example.org/" + "ب" * 700)
+    with pytest.raises(InvalidValueError, match="longer than 2,048 bytes"):
+        normalise(T.URL, "http://example.org/" + "ب" * 1100)
 
 
 @pytest.mark.parametrize(
