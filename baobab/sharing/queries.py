@@ -89,8 +89,8 @@ def hidden_ids(ids: Iterable[str], who: Who) -> set[str]:
         part = wanted[start : start + 500]
         for model in HOLDING_MODELS:
             same = model._default_manager.filter(stix_id__in=part)
-            held.update(same.values_list("stix_id", flat=True))
-            seen.update(restrict(same, viewer).values_list("stix_id", flat=True))
+            held.update(same.order_by().values_list("stix_id", flat=True))
+            seen.update(restrict(same, viewer).order_by().values_list("stix_id", flat=True))
     return held - seen
 
 
@@ -125,14 +125,37 @@ def as_seen(content: dict[str, Any], hidden: set[str]) -> dict[str, Any] | None:
 
 
 def visible_versions(who: Who) -> QuerySet[ObjectVersion]:
-    """Every version whose own marking lets ``who`` see it (references are
-    filtered per page with :func:`hidden_ids` and :func:`as_seen`)."""
-    return restrict(ObjectVersion.objects.all(), as_viewer(who))
+    """Every version ``who`` may see: its own marking lets them, and so does
+    the object's current one (narrowing an object withdraws its earlier,
+    wider versions too). References are filtered per page with
+    :func:`seen_versions`."""
+    viewer = as_viewer(who)
+    current_seen = restrict(
+        ObjectVersion.objects.filter(
+            owner_team_id=OuterRef("owner_team_id"), stix_id=OuterRef("stix_id"), is_current=True
+        ),
+        viewer,
+    )
+    return restrict(ObjectVersion.objects.all(), viewer).filter(
+        Q(is_current=True) | Q(Exists(current_seen))
+    )
+
+
+def seen_versions(
+    versions: Iterable[ObjectVersion], who: Who
+) -> list[tuple[ObjectVersion, dict[str, Any]]]:
+    """Each version with its STIX content as ``who`` may receive it, leaving
+    out those that stand on objects hidden from them."""
+    rows = list(versions)
+    hidden = hidden_ids((ref for row in rows for ref in references_of(row.content)), who)
+    seen = []
+    for row in rows:
+        content = as_seen(row.content, hidden)
+        if content is not None:
+            seen.append((row, content))
+    return seen
 
 
 def seen_contents(versions: Iterable[ObjectVersion], who: Who) -> list[dict[str, Any]]:
     """The STIX content of ``versions`` as ``who`` may receive it."""
-    rows = list(versions)
-    hidden = hidden_ids((ref for row in rows for ref in references_of(row.content)), who)
-    contents = (as_seen(row.content, hidden) for row in rows)
-    return [content for content in contents if content is not None]
+    return [content for _row, content in seen_versions(versions, who)]

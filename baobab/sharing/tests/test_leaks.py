@@ -249,7 +249,7 @@ def expected_for(viewer: RefViewer, scenario: Scenario, built: Built) -> Expecte
         if not all(stands(index) for index in spec.refs) and spec.kind != "report":
             continue
         for number, marking in enumerate(spec.markings):
-            if sees(marking):
+            if sees(marking) and sees(spec.markings[-1]):  # narrowing withdraws older versions
                 versions.add((obj.stix_id, number))
         if sees(spec.markings[-1]):
             current[spec.kind].add(obj.stix_id)
