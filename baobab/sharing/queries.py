@@ -28,6 +28,7 @@ from baobab.sharing.models import (
     SharedObject,
     Sighting,
 )
+from baobab.sharing.stix.references import as_seen, references_of
 
 _S = TypeVar("_S", bound=SharedObject)
 
@@ -92,36 +93,6 @@ def hidden_ids(ids: Iterable[str], who: Who) -> set[str]:
             held.update(same.order_by().values_list("stix_id", flat=True))
             seen.update(restrict(same, viewer).order_by().values_list("stix_id", flat=True))
     return held - seen
-
-
-_SINGLE_REFS = {"sighting": ("sighting_of_ref",), "relationship": ("source_ref", "target_ref")}
-
-
-def references_of(content: dict[str, Any]) -> list[str]:
-    """The STIX ids a STIX object points at (that could be hidden)."""
-    refs = [
-        str(content[field])
-        for field in _SINGLE_REFS.get(content.get("type", ""), ())
-        if field in content
-    ]
-    if content.get("type") == "report":
-        refs.extend(str(ref) for ref in content.get("object_refs", ()))
-    return refs
-
-
-def as_seen(content: dict[str, Any], hidden: set[str]) -> dict[str, Any] | None:
-    """A STIX object as a viewer may receive it, given the ids hidden from
-    them: None if it stands on a hidden object, a report without the
-    hidden objects in its list."""
-    kind = content.get("type")
-    if kind in _SINGLE_REFS:
-        if any(content.get(field) in hidden for field in _SINGLE_REFS[kind]):
-            return None
-        return content
-    if kind == "report" and hidden & set(content.get("object_refs", ())):
-        refs = [ref for ref in content["object_refs"] if ref not in hidden]
-        return {**content, "object_refs": refs or [content.get("created_by_ref")]}
-    return content
 
 
 def visible_versions(who: Who) -> QuerySet[ObjectVersion]:

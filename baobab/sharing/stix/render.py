@@ -3,7 +3,7 @@
 What is rendered is the whole object with its own marking; what a given
 viewer may see of the references inside it (a report's ``object_refs``, a
 relationship's ends) is decided when it is served
-(:mod:`baobab.sharing.references`).
+(:mod:`baobab.sharing.stix.references`).
 """
 
 from __future__ import annotations
@@ -53,11 +53,15 @@ def in_milliseconds(value: dt.datetime) -> dt.datetime:
 
 
 def team_identity_id(team: Team) -> str:
-    return f"identity--{uuid.uuid5(TEAM_NAMESPACE, team.short_name.lower())}"
+    """The team's STIX identity id: the same in every export (derived from its
+    short name), shaped as the version 4 UUID STIX asks of SDO ids."""
+    derived = uuid.uuid5(TEAM_NAMESPACE, team.short_name.lower())
+    return f"identity--{uuid.UUID(bytes=derived.bytes, version=4)}"
 
 
 def team_identity(team: Team) -> dict[str, Any]:
-    """A team as a STIX identity (an organisation)."""
+    """A team as a STIX identity (an organisation), marked TLP:CLEAR: it is
+    in every bundle that names the team, whoever receives it."""
     return {
         "type": "identity",
         "spec_version": "2.1",
@@ -67,6 +71,7 @@ def team_identity(team: Team) -> dict[str, Any]:
         "name": team.name or team.short_name,
         "identity_class": "organization",
         **({"contact_information": team.email} if team.email else {}),
+        "object_marking_refs": [TLP2_IDS[TLP.CLEAR]],
     }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -28,6 +29,7 @@ from baobab.core.tests.test_visibility import RefObject, RefViewer, reference_ma
 from baobab.sharing.correlation import correlations
 from baobab.sharing.models import (
     Indicator,
+    KeptObject,
     ObjectVersion,
     Relationship,
     Report,
@@ -35,7 +37,8 @@ from baobab.sharing.models import (
     Sighting,
 )
 from baobab.sharing.queries import seen_contents, visible, visible_versions
-from baobab.sharing.stix.render import team_identity_id
+from baobab.sharing.stix.markings import TLP2_IDS
+from baobab.sharing.stix.render import stix_time, team_identity_id
 from baobab.sharing.versions import record_version
 
 TEAMS = 4
@@ -111,6 +114,12 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     for _ in range(draw(st.integers(0, 2))):
         refs = tuple(draw(st.lists(target, min_size=1, max_size=3, unique=True)))
         scenario.specs.append(Spec("report", marked(2), refs=refs))
+    # STIX objects of types Baobab keeps as they came, naming indicators.
+    for _ in range(draw(st.integers(0, 1))):
+        refs = tuple(draw(st.lists(target, min_size=1, max_size=3, unique=True)))
+        scenario.specs.append(Spec("note", marked(1), refs=refs))
+    for _ in range(draw(st.integers(0, 1))):
+        scenario.specs.append(Spec("x-example", marked(1), refs=(draw(target),)))
     return scenario
 
 
@@ -153,6 +162,25 @@ def _apply(obj: SharedObject, marking: Marking, built: Built, first: bool) -> No
     record_version(obj)
 
 
+KEPT = ("note", "x-example")
+
+
+def _kept_content(spec: Spec, obj: KeptObject, refs: list[str]) -> dict[str, Any]:
+    """A note naming objects, or a custom object standing on one."""
+    content: dict[str, Any] = {
+        "type": spec.kind,
+        "spec_version": "2.1",
+        "id": obj.stix_id,
+        "created": stix_time(obj.modified),
+        "modified": stix_time(obj.modified),
+        "created_by_ref": team_identity_id(obj.owner_team),
+        "object_marking_refs": [TLP2_IDS[TLP(spec.markings[0].tlp)]],
+    }
+    if spec.kind == "note":
+        return {**content, "content": "Seen in a campaign.", "object_refs": refs}
+    return {**content, "x_target_ref": refs[0]}
+
+
 def build(scenario: Scenario) -> Built:
     teams = [
         Team.objects.create(short_name=f"t{i}", name=f"T{i}", team_type=TeamType.NATIONAL)
@@ -192,6 +220,9 @@ def build(scenario: Scenario) -> Built:
                 source_ref=ref(spec.refs[0]),
                 target_ref=ref(spec.refs[1]),
             )
+        elif spec.kind in KEPT:
+            obj = KeptObject(owner_team=owner_team, stix_id=stix_id, stix_type=spec.kind)
+            obj.content = _kept_content(spec, obj, [ref(index) for index in spec.refs])
         else:
             obj = Report(
                 owner_team=owner_team,
@@ -241,19 +272,19 @@ def expected_for(viewer: RefViewer, scenario: Scenario, built: Built) -> Expecte
         return index < 0 or sees(scenario.specs[index].markings[-1])
 
     current: dict[str, set[str]] = {
-        kind: set() for kind in ("indicator", "sighting", "relationship", "report")
+        kind: set() for kind in ("indicator", "sighting", "relationship", "report", *KEPT)
     }
     versions: set[tuple[str, int]] = set()
     report_refs: dict[str, list[str]] = {}
     for spec, obj in zip(scenario.specs, built.objects, strict=True):
-        if not all(stands(index) for index in spec.refs) and spec.kind != "report":
+        if not all(stands(index) for index in spec.refs) and spec.kind not in ("report", "note"):
             continue
         for number, marking in enumerate(spec.markings):
             if sees(marking) and sees(spec.markings[-1]):  # narrowing withdraws older versions
                 versions.add((obj.stix_id, number))
         if sees(spec.markings[-1]):
             current[spec.kind].add(obj.stix_id)
-            if spec.kind == "report":
+            if spec.kind in ("report", "note"):
                 shown = [
                     ELSEWHERE if index < 0 else built.indicator_ids[index]
                     for index in spec.refs
@@ -339,7 +370,8 @@ def check_user(name: str, user: User | None, scenario: Scenario, built: Built) -
     viewer = _db_viewer(ref_viewer(name, scenario), built)
     expected = expected_for(viewer, scenario, built)
     for path_name, path in PATHS:
-        assert path(user) == expected.current, f"{path_name} disagrees for {name}"
+        modelled = {kind: expected.current[kind] for kind in MODELS}
+        assert path(user) == modelled, f"{path_name} disagrees for {name}"
 
     numbers = _version_numbers()
     rows = {row.content["id"] + row.content["modified"]: row for row in visible_versions(user)}
@@ -353,7 +385,7 @@ def check_user(name: str, user: User | None, scenario: Scenario, built: Built) -
     }
     assert seen == expected.versions, f"versions disagree for {name}"
     for content in contents:
-        if content["type"] == "report" and content["id"] in expected.report_refs:
+        if content["type"] in ("report", "note") and content["id"] in expected.report_refs:
             current = rows[content["id"] + content["modified"]].is_current
             if current:
                 assert content["object_refs"] == expected.report_refs[content["id"]], name
