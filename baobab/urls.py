@@ -20,5 +20,6 @@ urlpatterns = [
     path("directory/", include("baobab.directory.urls")),
     path("pipeline/", include("baobab.pipeline.urls")),
     path("notify/", include("baobab.notify.urls")),
+    path("taxii2/", include("baobab.sharing.taxii.urls")),
     path("", include("baobab.core.urls")),
 ]

@@ -12,6 +12,7 @@ the TAXII server and the exports read.
 
 from __future__ import annotations
 
+import uuid
 from typing import ClassVar
 
 from django.conf import settings
@@ -226,3 +227,38 @@ class ObjectVersion(Shared):
 
     def __str__(self) -> str:
         return f"{self.stix_id} @ {self.modified.isoformat()}"
+
+
+class TaxiiStatus(models.Model):
+    """What became of one request adding objects to a TAXII collection: the
+    TAXII status resource, kept so that its author can read it again."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The TAXII id of the collection written to (a uuid5 of its scope).
+    collection = models.UUIDField(_("collection"))
+    team = models.ForeignKey(
+        "core.Team", on_delete=models.CASCADE, related_name="+", verbose_name=_("team")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    request_timestamp = models.DateTimeField(_("requested"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=16, default="complete")
+    total_count = models.PositiveIntegerField(default=0)
+    success_count = models.PositiveIntegerField(default=0)
+    failure_count = models.PositiveIntegerField(default=0)
+    pending_count = models.PositiveIntegerField(default=0)
+    # Lists of TAXII status details: {"id", "version", "message"?}.
+    successes = models.JSONField(default=list, blank=True)
+    failures = models.JSONField(default=list, blank=True)
+    pendings = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-request_timestamp"]
+        verbose_name_plural = "TAXII statuses"
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.status})"
