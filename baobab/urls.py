@@ -21,5 +21,6 @@ urlpatterns = [
     path("pipeline/", include("baobab.pipeline.urls")),
     path("notify/", include("baobab.notify.urls")),
     path("taxii2/", include("baobab.sharing.taxii.urls")),
+    path("misp/", include("baobab.sharing.misp.urls")),
     path("", include("baobab.core.urls")),
 ]

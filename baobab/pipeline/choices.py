@@ -70,6 +70,7 @@ class Collector(models.TextChoices):
     UPLOAD = "upload", _("Uploads (web page or API)")
     HTTP = "http", _("An HTTP(S) address fetched on a schedule")
     IMAP = "imap", _("An IMAP mailbox (report attachments)")
+    MISP = "misp", _("A MISP feed (address or folder), imported as shared objects")
 
 
 class RunStatus(models.TextChoices):

@@ -94,7 +94,11 @@ class FeedForm(ServiceModelForm):
     are marked, deduplicated and kept. The team running it is one the user
     administers (any team, for community administrators)."""
 
-    parser = forms.ChoiceField(label=_("Parser"), choices=parser_choices)
+    parser = forms.ChoiceField(
+        label=_("Parser"),
+        choices=lambda: [("", _("None (a MISP feed)")), *parser_choices()],
+        required=False,
+    )
     classification_type = forms.ChoiceField(
         label=_("Default type"), choices=type_choices, required=False
     )

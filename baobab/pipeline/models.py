@@ -38,7 +38,8 @@ class Feed(models.Model):
     )
     provider = models.CharField(_("provider"), max_length=100, blank=True)
     description = models.TextField(_("description"), blank=True)
-    parser = models.CharField(_("parser"), max_length=64)
+    # Empty for a MISP feed: its events become shared objects, not parsed rows.
+    parser = models.CharField(_("parser"), max_length=64, blank=True)
     report = models.CharField(
         _("report type"),
         max_length=100,

@@ -19,7 +19,7 @@ from baobab.core.choices import Role
 from baobab.core.models import User
 from baobab.core.permissions import has_role, is_community_admin
 from baobab.core.services import create_object, delete_object, update_object
-from baobab.pipeline.choices import TAXONOMY_OF_TYPE, QuarantineStatus
+from baobab.pipeline.choices import TAXONOMY_OF_TYPE, Collector, QuarantineStatus
 from baobab.pipeline.collectors import validate_options
 from baobab.pipeline.models import Event, Feed, FeedRun, QuarantinedRecord
 from baobab.pipeline.parsers import UnknownParserError, get_parser, registry
@@ -62,26 +62,36 @@ def _require(allowed: bool) -> None:
 # --- feeds -----------------------------------------------------------------------
 
 
-def _check_feed(feed: Feed) -> None:
-    errors: dict[str, str] = {}
+def _parser_errors(feed: Feed) -> dict[str, str]:
+    """What is wrong with the feed's parser and report type, if anything."""
+    if feed.collector == Collector.MISP:  # imported as shared objects: no parser
+        if feed.parser:
+            return {"parser": _("A MISP feed is read without a parser; leave it empty.")}
+        return {}
+    if not feed.parser:
+        return {"parser": _("Choose the parser that reads this feed's reports.")}
     try:
         parser = get_parser(feed.parser)
     except UnknownParserError:
-        errors["parser"] = _("Unknown parser %(name)s. Valid parsers: %(valid)s.") % {
-            "name": feed.parser,
-            "valid": ", ".join(registry()),
+        return {
+            "parser": _("Unknown parser %(name)s. Valid parsers: %(valid)s.")
+            % {"name": feed.parser, "valid": ", ".join(registry())}
         }
-    else:
-        reports = list(parser.reports())
-        # With an operator's data file (ShadowServer's schema) a parser knows
-        # more types than it ships; the run itself refuses an unknown one then.
-        options = parser_options(parser, feed.parser_options)
-        extended = any(option in options for option in parser.data_file_options)
-        if feed.report and reports and feed.report not in reports and not extended:
-            errors["report"] = _("Unknown report type %(name)s. Valid report types: %(valid)s.") % {
-                "name": feed.report,
-                "valid": ", ".join(reports),
-            }
+    reports = list(parser.reports())
+    # With an operator's data file (ShadowServer's schema) a parser knows
+    # more types than it ships; the run itself refuses an unknown one then.
+    options = parser_options(parser, feed.parser_options)
+    extended = any(option in options for option in parser.data_file_options)
+    if feed.report and reports and feed.report not in reports and not extended:
+        return {
+            "report": _("Unknown report type %(name)s. Valid report types: %(valid)s.")
+            % {"name": feed.report, "valid": ", ".join(reports)}
+        }
+    return {}
+
+
+def _check_feed(feed: Feed) -> None:
+    errors = _parser_errors(feed)
     try:
         validate_options(feed.collector, feed.collector_options)
     except ValidationError as error:

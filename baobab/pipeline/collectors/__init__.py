@@ -1,5 +1,6 @@
 """Collectors: where a feed's reports come from — a file or a watched folder,
-an HTTP(S) address, an IMAP mailbox, or uploads — handed to the runner.
+an HTTP(S) address, an IMAP mailbox, or uploads — handed to the runner; and
+MISP feeds, whose events go to the sharing app instead.
 
 :func:`collect` fetches what is new for one feed, :func:`due_feeds` says
 which scheduled feeds should be collected now, :func:`validate_options`
@@ -18,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from baobab.pipeline.choices import Collector
-from baobab.pipeline.collectors import files, http, imap
+from baobab.pipeline.collectors import files, http, imap, misp
 from baobab.pipeline.collectors.base import CollectorError, FeedBusyError, Job, TooLargeError
 from baobab.pipeline.collectors.options import OptionsError
 from baobab.pipeline.collectors.state import is_due, lease
@@ -43,11 +44,13 @@ COLLECTORS: dict[str, Callable[[Job], None]] = {
     Collector.FILE: files.collect,
     Collector.HTTP: http.collect,
     Collector.IMAP: imap.collect,
+    Collector.MISP: misp.collect,
 }
 OPTION_READERS: dict[str, Callable[[Any], object]] = {
     Collector.FILE: files.read_options,
     Collector.HTTP: http.read_options,
     Collector.IMAP: imap.read_options,
+    Collector.MISP: misp.read_options,
 }
 
 

@@ -1,0 +1,219 @@
+"""``baobab misp``: MISP events in and out, and a published MISP feed.
+
+``baobab misp import FILE --team SHORT [--tlp LABEL] [--distribution
+team|community|public] [--json]`` imports the MISP events of FILE (``-``:
+standard input) into a team, through the STIX importer; a refused file
+writes each reason on standard error, writes nothing to the database and
+ends with exit code 1.
+
+``baobab misp export [--report STIX_ID | --team SHORT] [--as-team SHORT |
+--as-user USERNAME] FILE`` writes a report as one MISP event, or a team's
+indicators that no report holds as one event, or without either every
+event; each as that team or user may see it (without either: what anybody
+may see, public TLP:CLEAR).
+
+``baobab misp feed publish DIR [--as-team SHORT | --as-user USERNAME]``
+writes a MISP feed (``manifest.json``, one ``<uuid>.json`` per event,
+``hashes.csv``) of what that team or user may see (without either: public
+TLP:CLEAR content only).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+
+from baobab.core.choices import TLP, Distribution
+from baobab.core.management.base import BaobabCommand, UsageError
+from baobab.core.models import Team, User
+from baobab.sharing.misp.export import document, report_event, team_event, visible_events
+from baobab.sharing.misp.feed_publish import publish
+from baobab.sharing.misp.importing import EventImport, import_misp
+from baobab.sharing.misp.read import MispError
+
+REFUSED = 1
+IMPORT_DISTRIBUTIONS = [Distribution.TEAM, Distribution.COMMUNITY, Distribution.PUBLIC]
+
+
+def _team(short_name: str) -> Team:
+    team = Team.objects.filter(short_name__iexact=short_name).first()
+    if team is None:
+        known = ", ".join(Team.objects.order_by("short_name").values_list("short_name", flat=True))
+        raise UsageError(
+            _("Unknown team %(team)r. Teams: %(known)s.")
+            % {"team": short_name, "known": known or "-"}
+        )
+    return team
+
+
+def _viewer(options: dict[str, Any]) -> User | Team | None:
+    if options.get("as_user"):
+        user = User.objects.filter(username=options["as_user"]).first()
+        if user is None:
+            raise UsageError(_("Unknown user %(user)r.") % {"user": options["as_user"]})
+        return user
+    if options.get("as_team"):
+        return _team(options["as_team"])
+    return None
+
+
+def _add_viewer(parser: ArgumentParser) -> None:
+    viewer = parser.add_mutually_exclusive_group()
+    viewer.add_argument("--as-team", metavar="SHORT", help="What this team may see.")
+    viewer.add_argument("--as-user", metavar="USERNAME", help="What this user may see.")
+
+
+def _summary(result: EventImport) -> dict[str, Any]:
+    return {
+        "event": result.event_uuid,
+        "info": result.info,
+        "report": result.report_id,
+        "created": result.report.created,
+        "new_versions": result.report.new_versions,
+        "past_versions": result.report.past_versions,
+        "unchanged": result.report.unchanged,
+        "notes": result.notes,
+    }
+
+
+class Command(BaobabCommand):
+    help = "Import MISP events into a team, export events as MISP JSON, publish a MISP feed."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        load = actions.add_parser("import", help="Import MISP events into a team.")
+        load.add_argument("file", metavar="FILE", help="MISP event JSON ('-': standard input).")
+        load.add_argument("--team", required=True, metavar="SHORT", help="The receiving team.")
+        load.add_argument(
+            "--tlp",
+            default=TLP.AMBER.label,
+            metavar="LABEL",
+            help="The TLP of what no tlp: tag marks (default TLP:AMBER).",
+        )
+        load.add_argument(
+            "--distribution",
+            default=Distribution.TEAM,
+            choices=[str(choice) for choice in IMPORT_DISTRIBUTIONS],
+            help="Who sees an event that states no distribution (default team).",
+        )
+        load.add_argument("--json", action="store_true", help="Print the summary as JSON.")
+
+        export = actions.add_parser("export", help="Write events as MISP JSON.")
+        export.add_argument("file", metavar="FILE", help="Where to write ('-': standard output).")
+        what = export.add_mutually_exclusive_group()
+        what.add_argument("--report", metavar="STIX_ID", help="This report (or MISP event uuid).")
+        what.add_argument("--team", metavar="SHORT", help="This team's indicators in no report.")
+        _add_viewer(export)
+
+        feed = actions.add_parser("feed", help="MISP feeds.")
+        feed_actions = feed.add_subparsers(dest="feed_action", required=True, metavar="ACTION")
+        publish_feed = feed_actions.add_parser("publish", help="Write a MISP feed into a folder.")
+        publish_feed.add_argument("folder", metavar="DIR", help="The feed's folder.")
+        _add_viewer(publish_feed)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "import":
+            self._import(options)
+        elif options["action"] == "export":
+            self._export(options)
+        else:
+            self._publish(options)
+
+    def _read(self, name: str) -> bytes:
+        if name == "-":
+            return sys.stdin.buffer.read()
+        try:
+            return Path(name).read_bytes()
+        except OSError as error:
+            raise UsageError(
+                _("Cannot read %(file)s: %(error)s")
+                % {"file": name, "error": error.strerror or error}
+            ) from None
+
+    def _import(self, options: dict[str, Any]) -> None:
+        team = _team(options["team"])
+        try:
+            default_tlp = TLP.from_label(options["tlp"])
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        try:
+            results = import_misp(
+                self._read(options["file"]),
+                team=team,
+                acting_user=None,
+                default_tlp=default_tlp,
+                default_distribution=options["distribution"],
+            )
+        except MispError as refused:
+            for message in refused.messages:
+                self.stderr.write(message)
+            raise CommandError(
+                _("The MISP file was refused; nothing was imported."), returncode=REFUSED
+            ) from None
+        except (ValidationError, PermissionDenied) as error:
+            raise UsageError(" ".join(getattr(error, "messages", [str(error)]))) from None
+        if options.get("json"):
+            self.stdout.write(json.dumps([_summary(result) for result in results], indent=1))
+            return
+        for result in results:
+            self.stdout.write(
+                _("Event %(uuid)s (%(info)s) → %(report)s")
+                % {"uuid": result.event_uuid, "info": result.info, "report": result.report_id}
+            )
+            for line in result.report.lines():
+                self.stdout.write(f"  {line}")
+            for note in result.notes:
+                self.stdout.write(f"  {note}")
+
+    def _export(self, options: dict[str, Any]) -> None:
+        who = _viewer(options)
+        if options.get("report"):
+            stix_id = options["report"].strip().lower()
+            if "--" not in stix_id:
+                stix_id = f"report--{stix_id}"
+            event = report_event(stix_id, who)
+            if event is None:
+                raise UsageError(
+                    _("There is no report %(id)s that this viewer may see.") % {"id": stix_id}
+                )
+            events = [event]
+        elif options.get("team"):
+            loose = team_event(_team(options["team"]), who)
+            events = [loose] if loose is not None else []
+        else:
+            events = visible_events(who)
+        if not events:
+            raise UsageError(_("There is nothing to export for this viewer."))
+        text = json.dumps(document(events), ensure_ascii=False, indent=1)
+        if options["file"] == "-":
+            self.stdout.write(text)
+        else:
+            try:
+                Path(options["file"]).write_text(text + "\n", encoding="utf-8")
+            except OSError as error:
+                raise UsageError(
+                    _("Cannot write %(file)s: %(error)s")
+                    % {"file": options["file"], "error": error.strerror or error}
+                ) from None
+        self.stderr.write(_("%(count)d MISP events exported.") % {"count": len(events)})
+
+    def _publish(self, options: dict[str, Any]) -> None:
+        folder = Path(options["folder"])
+        try:
+            files = publish(folder, _viewer(options))
+        except OSError as error:
+            raise UsageError(
+                _("Cannot write the feed into %(folder)s: %(error)s")
+                % {"folder": folder, "error": error.strerror or error}
+            ) from None
+        self.stdout.write(
+            _("Feed of %(count)d events written to %(folder)s.")
+            % {"count": len(files.events), "folder": folder}
+        )
