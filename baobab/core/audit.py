@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from baobab.core.choices import AuditChannel
 
@@ -51,6 +52,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(item) for item in value]
     if isinstance(value, dict):
         return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, FieldFile):  # a stored file: its name, not its content
+        return value.name or ""
     if isinstance(value, bytes | memoryview):
         return f"<{len(value)} bytes>"
     return value

@@ -86,6 +86,8 @@ class Indicator(SharedObject):
         indexes: ClassVar = [
             models.Index(fields=["value", "kind"], name="sharing_indicator_value"),
             models.Index(fields=["added_at"], name="sharing_indicator_added"),
+            # The search page and API list, newest first.
+            models.Index(fields=["-modified", "-id"], name="sharing_indicator_newest"),
         ]
 
     def __str__(self) -> str:

@@ -6,11 +6,14 @@ and records the change in the audit log, whichever channel calls it."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import mimetypes
 import uuid
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +22,14 @@ from baobab.core.choices import Role
 from baobab.core.models import Team, User
 from baobab.core.permissions import has_role, require_role
 from baobab.core.services import check_sharing_group, create_object, delete_object, update_object
-from baobab.sharing.models import Indicator, Relationship, Report, SharedObject, Sighting
+from baobab.sharing.models import (
+    Indicator,
+    Relationship,
+    Report,
+    ReportAttachment,
+    SharedObject,
+    Sighting,
+)
 from baobab.sharing.stix.render import in_milliseconds
 from baobab.sharing.values import InvalidValueError, normalise
 from baobab.sharing.versions import record_version
@@ -177,6 +187,45 @@ def delete_report(report: Report, *, acting_user: User | None) -> None:
     for attachment in report.attachments.all():
         attachment.file.delete(save=False)
     _delete(report, acting_user=acting_user)
+
+
+def _sha256(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def attach_file(
+    report: Report, upload: UploadedFile, *, acting_user: User | None
+) -> ReportAttachment:
+    """Attach an uploaded file to a report (an analyst of its team)."""
+    if acting_user is not None and not may_share(acting_user, report.owner_team_id):
+        raise PermissionDenied(_("Only the analysts of the report's team attach files."))
+    name = (upload.name or "attachment").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
+    attachment = ReportAttachment(
+        report=report,
+        name=name,
+        content_type=(upload.content_type or mimetypes.guess_type(name)[0] or "")[:100],
+        size=upload.size or 0,
+        sha256=_sha256(upload),
+    )
+    attachment.file.save(name, upload, save=False)
+    try:
+        return create_object(attachment, acting_user=acting_user)
+    except Exception:
+        attachment.file.delete(save=False)  # nothing half-written stays behind
+        raise
+
+
+def detach_file(attachment: ReportAttachment, *, acting_user: User | None) -> None:
+    """Remove a file from its report (an analyst of the report's team)."""
+    if acting_user is not None and not may_share(acting_user, attachment.report.owner_team_id):
+        raise PermissionDenied(_("Only the analysts of the report's team remove files."))
+    with transaction.atomic():
+        delete_object(attachment, acting_user=acting_user)
+        transaction.on_commit(lambda: attachment.file.delete(save=False))
 
 
 # --- sightings --------------------------------------------------------------

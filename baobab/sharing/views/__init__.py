@@ -1,0 +1,1 @@
+"""The sharing pages: indicators, reports, sharing groups."""
