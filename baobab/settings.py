@@ -336,6 +336,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "baobab@localhost")
 BAOBAB_NOTIFY_PGP_KEY = os.environ.get("BAOBAB_NOTIFY_PGP_KEY", "")
 BAOBAB_NOTIFY_PGP_PASSWORD = os.environ.get("BAOBAB_NOTIFY_PGP_PASSWORD", "")
 NOTIFY_WEBHOOK_TIMEOUT = env_int("NOTIFY_WEBHOOK_TIMEOUT", 10)
+# Sharing: the largest file attached to a report, and the largest body a
+# TAXII client may POST.
+SHARING_MAX_ATTACHMENT_BYTES = env_int("SHARING_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
+TAXII_MAX_CONTENT_LENGTH = env_int("TAXII_MAX_CONTENT_LENGTH", 32 * 1024 * 1024)
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:

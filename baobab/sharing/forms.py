@@ -38,8 +38,6 @@ DISTRIBUTION_DESCRIPTIONS = {
         "with another TLP it stays within the community."
     ),
 }
-# The largest attachment accepted (settings may lower or raise it).
-MAX_ATTACHMENT_BYTES = getattr(settings, "SHARING_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
 _STIX_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,249}--[0-9a-fA-F-]{36}$")
 
 
@@ -438,7 +436,7 @@ class ReportForm(ValidityFields, ShareForm):
         super().__init__(*args, user=user, instance=instance, **kwargs)
         self.fields["attachment"].help_text = _gettext(
             "Sent to readers as a download. At most %(size)s MB."
-        ) % {"size": MAX_ATTACHMENT_BYTES // (1024 * 1024)}
+        ) % {"size": settings.SHARING_MAX_ATTACHMENT_BYTES // (1024 * 1024)}
         if instance is not None:
             # An editor keeps what they cannot see without being shown it.
             hidden = hidden_ids(instance.object_refs, user)  # type: ignore[attr-defined]
@@ -461,10 +459,10 @@ class ReportForm(ValidityFields, ShareForm):
 
     def clean_attachment(self) -> Any:
         upload = self.cleaned_data.get("attachment")
-        if upload is not None and upload.size > MAX_ATTACHMENT_BYTES:
+        if upload is not None and upload.size > settings.SHARING_MAX_ATTACHMENT_BYTES:
             raise ValidationError(
                 _("The file is larger than %(size)s MB."),
-                params={"size": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
+                params={"size": settings.SHARING_MAX_ATTACHMENT_BYTES // (1024 * 1024)},
             )
         return upload
 

@@ -29,13 +29,10 @@ from baobab.sharing.taxii.auth import unauthorized
 from baobab.sharing.taxii.collections import Collection
 from baobab.sharing.taxii.media import TaxiiError, check_content_type, taxii_response
 
-# What a request body may weigh at most, unless the settings say otherwise.
-DEFAULT_MAX_CONTENT_LENGTH = 32 * 1024 * 1024
-
 
 def max_content_length() -> int:
     """The largest body the server accepts, in bytes (``TAXII_MAX_CONTENT_LENGTH``)."""
-    return int(getattr(settings, "TAXII_MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH))
+    return int(settings.TAXII_MAX_CONTENT_LENGTH)
 
 
 def as_uuid(text: str) -> uuid.UUID:

@@ -383,8 +383,8 @@ def test_a_file_is_refused_to_whoever_may_not_see_its_report(world: World) -> No
     assert seen["Content-Disposition"].startswith("attachment;")
 
 
-def test_files_over_the_limit_are_refused(world: World, monkeypatch: Any) -> None:
-    monkeypatch.setattr("baobab.sharing.forms.MAX_ATTACHMENT_BYTES", 10)
+def test_files_over_the_limit_are_refused(world: World, settings: Any) -> None:
+    settings.SHARING_MAX_ATTACHMENT_BYTES = 10
     response = web(world["analyst-a"]).post(
         reverse("sharing:report-create"),
         {
