@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from baobab.core.choices import Role, TeamType
@@ -23,6 +25,16 @@ def _fresh_lookup_index() -> None:
     rolled-back transactions also roll back the generation counter the index
     trusts, so an index built in one test could otherwise answer in the next."""
     lookup_index.reset_index()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language: a request in another one
+    (the locale middleware activates it in the test's own thread) must not
+    change the language of the tests after it."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pymisp import MISPEvent
 
 # More problems than this in one event are not listed one by one.
@@ -223,7 +224,11 @@ def load_event(raw: Mapping[str, Any]) -> MISPEvent:
         messages = checker.messages[:MAX_MESSAGES]
         if len(checker.messages) > MAX_MESSAGES:
             messages.append(
-                _("… and %(count)s more problems.")
+                ngettext(
+                    "… and %(count)s more problem.",
+                    "… and %(count)s more problems.",
+                    len(checker.messages) - MAX_MESSAGES,
+                )
                 % {"count": len(checker.messages) - MAX_MESSAGES}
             )
         raise MispError(messages)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pymisp import MISPAttribute, MISPEvent, MISPObject
 
 from baobab.core.choices import TLP, Distribution
@@ -404,7 +405,11 @@ def convert(
         messages = converter.errors[:MAX_MESSAGES]
         if len(converter.errors) > MAX_MESSAGES:
             messages.append(
-                _("… and %(count)s more problems.")
+                ngettext(
+                    "… and %(count)s more problem.",
+                    "… and %(count)s more problems.",
+                    len(converter.errors) - MAX_MESSAGES,
+                )
                 % {"count": len(converter.errors) - MAX_MESSAGES}
             )
         raise MispError(messages)

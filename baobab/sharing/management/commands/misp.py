@@ -29,6 +29,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from baobab.core.choices import TLP, Distribution
 from baobab.core.management.base import BaobabCommand, UsageError
@@ -202,7 +203,12 @@ class Command(BaobabCommand):
                     _("Cannot write %(file)s: %(error)s")
                     % {"file": options["file"], "error": error.strerror or error}
                 ) from None
-        self.stderr.write(_("%(count)d MISP events exported.") % {"count": len(events)})
+        self.stderr.write(
+            ngettext(
+                "%(count)d MISP event exported.", "%(count)d MISP events exported.", len(events)
+            )
+            % {"count": len(events)}
+        )
 
     def _publish(self, options: dict[str, Any]) -> None:
         folder = Path(options["folder"])
@@ -214,6 +220,10 @@ class Command(BaobabCommand):
                 % {"folder": folder, "error": error.strerror or error}
             ) from None
         self.stdout.write(
-            _("Feed of %(count)d events written to %(folder)s.")
+            ngettext(
+                "Feed of %(count)d event written to %(folder)s.",
+                "Feed of %(count)d events written to %(folder)s.",
+                len(files.events),
+            )
             % {"count": len(files.events), "folder": folder}
         )
