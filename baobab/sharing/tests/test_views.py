@@ -361,6 +361,30 @@ def test_a_report_is_written_with_a_file_and_shown_safely(world: World) -> None:
     assert download.getvalue() == b"ip\n192.0.2.77\n"
 
 
+def test_the_editor_previews_the_text_safely_and_saves_nothing(world: World) -> None:
+    client = web(world["analyst-a"])
+    fields = {
+        "team": world.a.pk,
+        "title": "Draft",
+        "body": "## Timeline\n\n*first* wave<img src=x onerror=alert(1)>",
+        "tlp": "amber",
+        "distribution": "team",
+        "preview": "1",
+    }
+    response = client.post(reverse("sharing:report-create"), fields)
+    assert response.status_code == 200
+    preview = response.content.decode().split('id="preview"')[1].split("</section>")[0]
+    assert "<h2>Timeline</h2>" in preview
+    assert "<em>first</em>" in preview
+    assert "<img" not in preview  # raw HTML is shown as text, never as markup
+    assert 'value="Draft"' in response.content.decode()  # the form keeps what was typed
+    assert not Report.objects.exists()
+    without_preview = {name: value for name, value in fields.items() if name != "preview"}
+    saved = client.post(reverse("sharing:report-create"), without_preview)
+    assert saved.status_code == 302
+    assert Report.objects.get().title == "Draft"
+
+
 def test_a_file_is_refused_to_whoever_may_not_see_its_report(world: World) -> None:
     report = _report(
         world, tlp=TLP.AMBER, distribution=Distribution.GROUP, sharing_group=world.west

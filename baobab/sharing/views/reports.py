@@ -142,8 +142,22 @@ def _save(request: HttpRequest, form: ReportForm, report: Report | None) -> Repo
     return report
 
 
+def _previewing(request: HttpRequest) -> bool:
+    """The editor's "Preview" button: show the text rendered, save nothing."""
+    return request.method == "POST" and "preview" in request.POST
+
+
+def _body(request: HttpRequest) -> str:
+    return str(request.POST.get("body", ""))
+
+
 def _editor(
-    request: HttpRequest, form: ReportForm, report: Report | None, *, title: str
+    request: HttpRequest,
+    form: ReportForm,
+    report: Report | None,
+    *,
+    title: str,
+    preview: str | None = None,
 ) -> HttpResponse:
     return render(
         request,
@@ -155,8 +169,9 @@ def _editor(
             "attachments": report.attachments.all() if report is not None else [],
             "title": title,
             "cancel_url": report_url(report) if report else reverse("sharing:reports"),
+            "preview": preview,
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" and preview is None else 200,
     )
 
 
@@ -170,6 +185,8 @@ def report_create(request: HttpRequest) -> HttpResponse:
         request.FILES if request.method == "POST" else None,
         user=acting(request),
     )
+    if _previewing(request):
+        return _editor(request, form, None, title=_("Write a report"), preview=_body(request))
     if request.method == "POST" and form.is_valid():
         report = _save(request, form, None)
         if report is not None:
@@ -190,12 +207,15 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         user=acting(request),
         instance=report,
     )
+    title = _("Edit %(title)s") % {"title": report.title}
+    if _previewing(request):
+        return _editor(request, form, report, title=title, preview=_body(request))
     if request.method == "POST" and form.is_valid():
         saved = _save(request, form, report)
         if saved is not None:
             messages.success(request, _("The report was saved."))
             return redirect(report_url(saved))
-    return _editor(request, form, report, title=_("Edit %(title)s") % {"title": report.title})
+    return _editor(request, form, report, title=title)
 
 
 @member_required
