@@ -215,23 +215,25 @@ def _with_text_values(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+def capped(messages: list[str]) -> list[str]:
+    """The first ``MAX_MESSAGES`` problems, and how many more there are."""
+    more = len(messages) - MAX_MESSAGES
+    if more <= 0:
+        return list(messages)
+    return [
+        *messages[:MAX_MESSAGES],
+        ngettext("… and %(count)s more problem.", "… and %(count)s more problems.", more)
+        % {"count": more},
+    ]
+
+
 def load_event(raw: Mapping[str, Any]) -> MISPEvent:
     """A raw event checked and loaded with PyMISP; :class:`MispError` naming
     each problem otherwise."""
     checker = _Checker()
     checker.event(raw)
     if checker.messages:
-        messages = checker.messages[:MAX_MESSAGES]
-        if len(checker.messages) > MAX_MESSAGES:
-            messages.append(
-                ngettext(
-                    "… and %(count)s more problem.",
-                    "… and %(count)s more problems.",
-                    len(checker.messages) - MAX_MESSAGES,
-                )
-                % {"count": len(checker.messages) - MAX_MESSAGES}
-            )
-        raise MispError(messages)
+        raise MispError(capped(checker.messages))
     event = MISPEvent()
     try:
         event.load(_with_text_values(dict(raw)))

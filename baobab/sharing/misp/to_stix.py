@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from pymisp import MISPAttribute, MISPEvent, MISPObject
 
 from baobab.core.choices import TLP, Distribution
@@ -48,7 +47,7 @@ from baobab.sharing.misp.mapping import (
     split_tags,
     stix_uuid,
 )
-from baobab.sharing.misp.read import MAX_MESSAGES, MispError
+from baobab.sharing.misp.read import MispError, capped
 from baobab.sharing.stix.markings import TLP2_IDS, marking_definition
 from baobab.sharing.stix.patterns import pattern_of
 from baobab.sharing.stix.render import stix_time
@@ -402,17 +401,7 @@ def convert(
     )
     report_id, _refs = converter.event_objects()
     if converter.errors:
-        messages = converter.errors[:MAX_MESSAGES]
-        if len(converter.errors) > MAX_MESSAGES:
-            messages.append(
-                ngettext(
-                    "… and %(count)s more problem.",
-                    "… and %(count)s more problems.",
-                    len(converter.errors) - MAX_MESSAGES,
-                )
-                % {"count": len(converter.errors) - MAX_MESSAGES}
-            )
-        raise MispError(messages)
+        raise MispError(capped(converter.errors))
     used = sorted({marking.tlp for marking in converter.markings.values()}, key=list(TLP).index)
     version = stix_time(converter.timestamp)
     bundle = {

@@ -21,7 +21,6 @@ TLP:CLEAR content only).
 from __future__ import annotations
 
 import json
-import sys
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -33,42 +32,19 @@ from django.utils.translation import ngettext
 
 from baobab.core.choices import TLP, Distribution
 from baobab.core.management.base import BaobabCommand, UsageError
-from baobab.core.models import Team, User
+from baobab.sharing.management.arguments import (
+    REFUSED,
+    add_viewer_arguments,
+    read_input,
+    team_named,
+    viewer_from,
+)
 from baobab.sharing.misp.export import document, report_event, team_event, visible_events
 from baobab.sharing.misp.feed_publish import publish
 from baobab.sharing.misp.importing import EventImport, import_misp
 from baobab.sharing.misp.read import MispError
 
-REFUSED = 1
 IMPORT_DISTRIBUTIONS = [Distribution.TEAM, Distribution.COMMUNITY, Distribution.PUBLIC]
-
-
-def _team(short_name: str) -> Team:
-    team = Team.objects.filter(short_name__iexact=short_name).first()
-    if team is None:
-        known = ", ".join(Team.objects.order_by("short_name").values_list("short_name", flat=True))
-        raise UsageError(
-            _("Unknown team %(team)r. Teams: %(known)s.")
-            % {"team": short_name, "known": known or "-"}
-        )
-    return team
-
-
-def _viewer(options: dict[str, Any]) -> User | Team | None:
-    if options.get("as_user"):
-        user = User.objects.filter(username=options["as_user"]).first()
-        if user is None:
-            raise UsageError(_("Unknown user %(user)r.") % {"user": options["as_user"]})
-        return user
-    if options.get("as_team"):
-        return _team(options["as_team"])
-    return None
-
-
-def _add_viewer(parser: ArgumentParser) -> None:
-    viewer = parser.add_mutually_exclusive_group()
-    viewer.add_argument("--as-team", metavar="SHORT", help="What this team may see.")
-    viewer.add_argument("--as-user", metavar="USERNAME", help="What this user may see.")
 
 
 def _summary(result: EventImport) -> dict[str, Any]:
@@ -111,13 +87,13 @@ class Command(BaobabCommand):
         what = export.add_mutually_exclusive_group()
         what.add_argument("--report", metavar="STIX_ID", help="This report (or MISP event uuid).")
         what.add_argument("--team", metavar="SHORT", help="This team's indicators in no report.")
-        _add_viewer(export)
+        add_viewer_arguments(export)
 
         feed = actions.add_parser("feed", help="MISP feeds.")
         feed_actions = feed.add_subparsers(dest="feed_action", required=True, metavar="ACTION")
         publish_feed = feed_actions.add_parser("publish", help="Write a MISP feed into a folder.")
         publish_feed.add_argument("folder", metavar="DIR", help="The feed's folder.")
-        _add_viewer(publish_feed)
+        add_viewer_arguments(publish_feed)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "import":
@@ -127,26 +103,15 @@ class Command(BaobabCommand):
         else:
             self._publish(options)
 
-    def _read(self, name: str) -> bytes:
-        if name == "-":
-            return sys.stdin.buffer.read()
-        try:
-            return Path(name).read_bytes()
-        except OSError as error:
-            raise UsageError(
-                _("Cannot read %(file)s: %(error)s")
-                % {"file": name, "error": error.strerror or error}
-            ) from None
-
     def _import(self, options: dict[str, Any]) -> None:
-        team = _team(options["team"])
+        team = team_named(options["team"])
         try:
             default_tlp = TLP.from_label(options["tlp"])
         except ValueError as error:
             raise UsageError(str(error)) from None
         try:
             results = import_misp(
-                self._read(options["file"]),
+                read_input(options["file"]),
                 team=team,
                 acting_user=None,
                 default_tlp=default_tlp,
@@ -174,7 +139,7 @@ class Command(BaobabCommand):
                 self.stdout.write(f"  {note}")
 
     def _export(self, options: dict[str, Any]) -> None:
-        who = _viewer(options)
+        who = viewer_from(options)
         if options.get("report"):
             stix_id = options["report"].strip().lower()
             if "--" not in stix_id:
@@ -186,7 +151,7 @@ class Command(BaobabCommand):
                 )
             events = [event]
         elif options.get("team"):
-            loose = team_event(_team(options["team"]), who)
+            loose = team_event(team_named(options["team"]), who)
             events = [loose] if loose is not None else []
         else:
             events = visible_events(who)
@@ -213,7 +178,7 @@ class Command(BaobabCommand):
     def _publish(self, options: dict[str, Any]) -> None:
         folder = Path(options["folder"])
         try:
-            files = publish(folder, _viewer(options))
+            files = publish(folder, viewer_from(options))
         except OSError as error:
             raise UsageError(
                 _("Cannot write the feed into %(folder)s: %(error)s")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -27,29 +26,16 @@ from django.utils.translation import ngettext
 
 from baobab.core.choices import TLP, Distribution
 from baobab.core.management.base import BaobabCommand, UsageError
-from baobab.core.models import SharingGroup, Team, User
+from baobab.core.models import SharingGroup
+from baobab.sharing.management.arguments import (
+    REFUSED,
+    add_viewer_arguments,
+    read_input,
+    team_named,
+    viewer_from,
+)
 from baobab.sharing.stix.export import export_bundle
 from baobab.sharing.stix.importer import BundleRefusedError, Sharing, import_bundle, read_bundle
-
-REFUSED = 1
-
-
-def _team(short_name: str) -> Team:
-    team = Team.objects.filter(short_name__iexact=short_name).first()
-    if team is None:
-        known = ", ".join(Team.objects.order_by("short_name").values_list("short_name", flat=True))
-        raise UsageError(
-            _("Unknown team %(team)r. Teams: %(known)s.")
-            % {"team": short_name, "known": known or "-"}
-        )
-    return team
-
-
-def _user(username: str) -> User:
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise UsageError(_("Unknown user %(user)r.") % {"user": username})
-    return user
 
 
 def _since(text: str | None) -> dt.datetime | None:
@@ -80,9 +66,7 @@ class Command(BaobabCommand):
             "file", metavar="FILE", help="Where to write it ('-': standard output)."
         )
         export.add_argument("--team", metavar="SHORT", help="Only the objects of this team.")
-        viewer = export.add_mutually_exclusive_group()
-        viewer.add_argument("--as-user", metavar="USERNAME", help="What this user may see.")
-        viewer.add_argument("--as-team", metavar="SHORT", help="What this team may see.")
+        add_viewer_arguments(export)
         export.add_argument(
             "--type",
             dest="types",
@@ -116,11 +100,7 @@ class Command(BaobabCommand):
             self._import(options)
 
     def _export(self, options: dict[str, Any]) -> None:
-        who: User | Team | None = None
-        if options.get("as_user"):
-            who = _user(options["as_user"])
-        elif options.get("as_team"):
-            who = _team(options["as_team"])
+        who = viewer_from(options)
         types = [
             name.strip()
             for value in options.get("types") or ()
@@ -130,7 +110,7 @@ class Command(BaobabCommand):
         bundle = export_bundle(
             who,
             types=types or None,
-            team=_team(options["team"]) if options.get("team") else None,
+            team=team_named(options["team"]) if options.get("team") else None,
             since=_since(options.get("since")),
         )
         text = json.dumps(bundle, ensure_ascii=False, indent=1)
@@ -172,23 +152,12 @@ class Command(BaobabCommand):
             raise UsageError(_("--group goes with --distribution group."))
         return Sharing(distribution=distribution, sharing_group=group, default_tlp=default_tlp)
 
-    def _read(self, name: str) -> bytes:
-        if name == "-":
-            return sys.stdin.buffer.read()
-        try:
-            return Path(name).read_bytes()
-        except OSError as error:
-            raise UsageError(
-                _("Cannot read %(file)s: %(error)s")
-                % {"file": name, "error": error.strerror or error}
-            ) from None
-
     def _import(self, options: dict[str, Any]) -> None:
-        team = _team(options["team"])
+        team = team_named(options["team"])
         sharing = self._sharing(options)
         try:
             report = import_bundle(
-                read_bundle(self._read(options["file"])),
+                read_bundle(read_input(options["file"])),
                 team=team,
                 acting_user=None,
                 sharing=sharing,
