@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,8 +30,8 @@ from baobab.sharing.forms import (
 from baobab.sharing.models import Indicator, Relationship, Sighting
 from baobab.sharing.queries import seen_contents, visible, visible_versions
 from baobab.sharing.views.access import get_visible, may_change, member_required, require_sharer
+from baobab.sharing.views.listing import filtered_list
 
-PAGE_SIZE = 50
 GET_POST = require_http_methods(["GET", "POST"])
 
 
@@ -55,24 +54,16 @@ def _guessed(text: str) -> tuple[str, str] | None:
 def indicator_list(request: HttpRequest) -> HttpResponse:
     """Indicators the user may see, searched and filtered, newest first."""
     user = acting(request)
-    filterset = IndicatorFilterSet(
-        request.GET or None,
-        queryset=visible(Indicator, user).select_related("owner_team", "sharing_group"),
-    )
-    invalid = filterset.is_bound and not filterset.is_valid()
-    rows = Indicator.objects.none() if invalid else filterset.qs
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return filtered_list(
         request,
+        IndicatorFilterSet,
+        visible(Indicator, user),
         "sharing/indicator_list.html",
         {
             "tab": "indicators",
-            "filterset": filterset,
-            "page": page,
             "guessed": _guessed(request.GET.get("q", "")),
             "can_share": sharing_teams(user).exists(),
         },
-        status=400 if invalid else 200,
     )
 
 

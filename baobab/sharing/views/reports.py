@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,8 +31,8 @@ from baobab.sharing.forms import (
 from baobab.sharing.models import Indicator, Report
 from baobab.sharing.queries import HOLDING_MODELS, hidden_ids, visible
 from baobab.sharing.views.access import get_visible, may_change, member_required, require_sharer
+from baobab.sharing.views.listing import filtered_list
 
-PAGE_SIZE = 50
 GET_POST = require_http_methods(["GET", "POST"])
 
 
@@ -46,23 +45,12 @@ def report_url(report: Report) -> str:
 def report_list(request: HttpRequest) -> HttpResponse:
     """Reports the user may see, newest first."""
     user = acting(request)
-    filterset = ReportFilterSet(
-        request.GET or None,
-        queryset=visible(Report, user).select_related("owner_team", "sharing_group"),
-    )
-    invalid = filterset.is_bound and not filterset.is_valid()
-    rows = Report.objects.none() if invalid else filterset.qs
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return filtered_list(
         request,
+        ReportFilterSet,
+        visible(Report, user),
         "sharing/report_list.html",
-        {
-            "tab": "reports",
-            "filterset": filterset,
-            "page": page,
-            "can_share": sharing_teams(user).exists(),
-        },
-        status=400 if invalid else 200,
+        {"tab": "reports", "can_share": sharing_teams(user).exists()},
     )
 
 
