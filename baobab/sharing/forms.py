@@ -11,91 +11,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
-from baobab.core.choices import TLP, TLP_DESCRIPTIONS, Distribution, Role
+from baobab.core.choices import TLP, TLP_DESCRIPTIONS, Distribution
 from baobab.core.models import SharingGroup, Team, User
-from baobab.core.permissions import is_community_admin
+from baobab.sharing.audience import DISTRIBUTION_DESCRIPTIONS, audience
 from baobab.sharing.choices import IndicatorKind
+from baobab.sharing.groups import administered_teams
 from baobab.sharing.models import Indicator, Report, SharedObject
-from baobab.sharing.queries import Who, hidden_ids
+from baobab.sharing.queries import hidden_ids
+from baobab.sharing.services import keep_hidden_refs, sharing_teams
 from baobab.sharing.values import MAX_VALUE, InvalidValueError, guess, normalise
 
-DISTRIBUTION_DESCRIPTIONS = {
-    Distribution.TEAM: _("Only your own team (and any team named below)."),
-    Distribution.GROUP: _("The teams of the sharing group chosen below."),
-    Distribution.COMMUNITY: _("Every team of the community."),
-    Distribution.PUBLIC: _(
-        "Anybody, outside the community too — with TLP:CLEAR only; "
-        "with another TLP it stays within the community."
-    ),
-}
 _STIX_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,249}--[0-9a-fA-F-]{36}$")
-
-
-def require_sharer_of_a_team(user: User) -> None:
-    """Refuse (403) a user who shares for no team."""
-    if not sharing_teams(user).exists():
-        raise PermissionDenied(
-            _gettext("You need the %(role)s role in a team to share.")
-            % {"role": Role.ANALYST.label}
-        )
-
-
-def sharing_teams(user: User) -> QuerySet[Team]:
-    """The teams ``user`` may share for: those they are an analyst or an
-    admin of (every team, for a community administrator)."""
-    teams = Team.objects.order_by("short_name")
-    if is_community_admin(user):
-        return teams
-    return teams.filter(
-        memberships__user=user, memberships__role__in=[Role.ANALYST, Role.ADMIN]
-    ).distinct()
-
-
-def keep_hidden_refs(report: Report, refs: Iterable[str], who: Who) -> list[str]:
-    """``refs`` as an editor chose them, plus the report's references the
-    editor could not see (and so could not keep or drop)."""
-    hidden = hidden_ids(report.object_refs, who)
-    chosen = list(dict.fromkeys(refs))
-    return chosen + [ref for ref in report.object_refs if ref in hidden and ref not in chosen]
-
-
-def audience(
-    tlp: str,
-    distribution: str,
-    *,
-    team: Team | None = None,
-    group: SharingGroup | str | None = None,
-    recipients: Iterable[Team] = (),
-) -> str:
-    """Who may see an object so marked, in one plain sentence."""
-    named = ", ".join(str(recipient) for recipient in recipients)
-    own = str(team) if team is not None else _gettext("Your team")
-    if tlp == TLP.RED:
-        sentence = _gettext("%(team)s only.") % {"team": own}
-    elif distribution == Distribution.PUBLIC and tlp == TLP.CLEAR:
-        return _gettext("Anybody, outside the community too.")
-    elif distribution in (Distribution.COMMUNITY, Distribution.PUBLIC):
-        sentence = _gettext("Every team of the community.")
-    elif distribution == Distribution.GROUP:
-        sentence = _gettext("%(team)s and the teams of the sharing group %(group)s.") % {
-            "team": own,
-            "group": group if group is not None else "…",
-        }
-    else:
-        sentence = _gettext("%(team)s only.") % {"team": own}
-    if named and not (distribution == Distribution.PUBLIC and tlp == TLP.CLEAR):
-        sentence += " " + _gettext("Also named: %(teams)s.") % {"teams": named}
-    return sentence
 
 
 class DescribedRadioSelect(forms.RadioSelect):
@@ -601,15 +536,6 @@ class GroupTeamForm(forms.Form):
             .exclude(pk__in=group.member_teams.values("pk"))
             .order_by("short_name")
         )
-
-
-def administered_teams(user: User) -> QuerySet[Team]:
-    """The teams ``user`` is an admin of (every team, for a community
-    administrator): those that may own sharing groups."""
-    teams = Team.objects.order_by("short_name")
-    if is_community_admin(user):
-        return teams
-    return teams.filter(memberships__user=user, memberships__role=Role.ADMIN).distinct()
 
 
 def show_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from baobab.core.choices import Role
 from baobab.core.models import SharingGroup, Team, User
-from baobab.core.permissions import has_role, is_community_member, require_role
+from baobab.core.permissions import has_role, is_community_admin, is_community_member, require_role
 from baobab.core.services import create_object, delete_object, update_object
 
 
@@ -106,3 +106,12 @@ def delete_group(group: SharingGroup, *, acting_user: User | None) -> None:
             _("Objects are still shared with %(group)s; share them otherwise first.")
             % {"group": group}
         ) from None
+
+
+def administered_teams(user: User) -> QuerySet[Team]:
+    """The teams ``user`` is an admin of (every team, for a community
+    administrator): those that may own sharing groups."""
+    teams = Team.objects.order_by("short_name")
+    if is_community_admin(user):
+        return teams
+    return teams.filter(memberships__user=user, memberships__role=Role.ADMIN).distinct()

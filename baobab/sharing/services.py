@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baobab.core.choices import Role
 from baobab.core.models import Team, User
-from baobab.core.permissions import has_role, require_role
+from baobab.core.permissions import has_role, is_community_admin, require_role
 from baobab.core.services import check_sharing_group, create_object, delete_object, update_object
 from baobab.sharing.models import (
     Indicator,
@@ -30,6 +31,7 @@ from baobab.sharing.models import (
     SharedObject,
     Sighting,
 )
+from baobab.sharing.queries import Who, hidden_ids, visible
 from baobab.sharing.stix.render import in_milliseconds
 from baobab.sharing.values import InvalidValueError, normalise
 from baobab.sharing.versions import record_version
@@ -240,8 +242,6 @@ def create_sighting(
     **fields: Any,
 ) -> Sighting:
     """Record that ``team`` saw ``indicator`` (which it must be able to see)."""
-    from baobab.sharing.queries import visible  # noqa: PLC0415 - queries import services' models
-
     if not visible(Indicator, team).filter(pk=indicator.pk).exists():
         raise ValidationError({"indicator": _("There is no such indicator.")})
     sighting = Sighting(
@@ -288,3 +288,33 @@ def create_relationship(
 
 def delete_relationship(relationship: Relationship, *, acting_user: User | None) -> None:
     _delete(relationship, acting_user=acting_user)
+
+
+# --- who shares, and what an editor could not see ------------------------------
+
+
+def sharing_teams(user: User) -> QuerySet[Team]:
+    """The teams ``user`` may share for: those they are an analyst or an
+    admin of (every team, for a community administrator)."""
+    teams = Team.objects.order_by("short_name")
+    if is_community_admin(user):
+        return teams
+    return teams.filter(
+        memberships__user=user, memberships__role__in=[Role.ANALYST, Role.ADMIN]
+    ).distinct()
+
+
+def require_sharer_of_a_team(user: User) -> None:
+    """Refuse (403) a user who shares for no team."""
+    if not sharing_teams(user).exists():
+        raise PermissionDenied(
+            _("You need the %(role)s role in a team to share.") % {"role": Role.ANALYST.label}
+        )
+
+
+def keep_hidden_refs(report: Report, refs: Iterable[str], who: Who) -> list[str]:
+    """``refs`` as an editor chose them, plus the report's references the
+    editor could not see (and so could not keep or drop)."""
+    hidden = hidden_ids(report.object_refs, who)
+    chosen = list(dict.fromkeys(refs))
+    return chosen + [ref for ref in report.object_refs if ref in hidden and ref not in chosen]

@@ -48,9 +48,9 @@ from baobab.sharing.filtersets import (
     SharingGroupFilterSet,
     SightingFilterSet,
 )
-from baobab.sharing.forms import keep_hidden_refs, sharing_teams
 from baobab.sharing.models import Indicator, Relationship, Report, SharedObject, Sighting
 from baobab.sharing.queries import hidden_ids, visible
+from baobab.sharing.services import keep_hidden_refs, sharing_teams
 from baobab.sharing.values import guess
 
 

@@ -20,12 +20,8 @@ from baobab.core.permissions import has_role
 from baobab.core.views.access import acting
 from baobab.sharing import groups
 from baobab.sharing.filtersets import SharingGroupFilterSet
-from baobab.sharing.forms import (
-    GroupTeamForm,
-    SharingGroupForm,
-    administered_teams,
-    show_service_errors,
-)
+from baobab.sharing.forms import GroupTeamForm, SharingGroupForm, show_service_errors
+from baobab.sharing.groups import administered_teams
 from baobab.sharing.views.access import get_group, member_required
 
 PAGE_SIZE = 50

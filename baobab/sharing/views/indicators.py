@@ -16,19 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from baobab.core.views.access import acting
 from baobab.sharing import services
+from baobab.sharing.audience import audience
 from baobab.sharing.choices import IndicatorKind
 from baobab.sharing.correlation import correlations
 from baobab.sharing.filtersets import IndicatorFilterSet, searched_values
-from baobab.sharing.forms import (
-    IndicatorForm,
-    SightingForm,
-    audience,
-    require_sharer_of_a_team,
-    sharing_teams,
-    show_service_errors,
-)
+from baobab.sharing.forms import IndicatorForm, SightingForm, show_service_errors
 from baobab.sharing.models import Indicator, Relationship, Sighting
 from baobab.sharing.queries import seen_contents, visible, visible_versions
+from baobab.sharing.services import require_sharer_of_a_team, sharing_teams
 from baobab.sharing.views.access import get_visible, may_change, member_required, require_sharer
 from baobab.sharing.views.listing import filtered_list
 

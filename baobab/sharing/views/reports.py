@@ -20,16 +20,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from baobab.core.models import User
 from baobab.core.views.access import acting
 from baobab.sharing import services
+from baobab.sharing.audience import audience
 from baobab.sharing.filtersets import ReportFilterSet
-from baobab.sharing.forms import (
-    ReportForm,
-    audience,
-    require_sharer_of_a_team,
-    sharing_teams,
-    show_service_errors,
-)
+from baobab.sharing.forms import ReportForm, show_service_errors
 from baobab.sharing.models import Indicator, Report
 from baobab.sharing.queries import HOLDING_MODELS, hidden_ids, visible
+from baobab.sharing.services import require_sharer_of_a_team, sharing_teams
 from baobab.sharing.views.access import get_visible, may_change, member_required, require_sharer
 from baobab.sharing.views.listing import filtered_list
 
