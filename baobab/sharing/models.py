@@ -68,7 +68,9 @@ class SharedObject(Shared):
 
 
 def _unique_stix_id(name: str) -> models.UniqueConstraint:
-    return models.UniqueConstraint(fields=["owner_team", "stix_id"], name=name)
+    # STIX id first: the same index finds every holder of an id (references
+    # are looked up by id alone, on every TAXII page and export).
+    return models.UniqueConstraint(fields=["stix_id", "owner_team"], name=name)
 
 
 class Indicator(SharedObject):

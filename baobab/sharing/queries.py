@@ -28,6 +28,7 @@ from baobab.sharing.models import (
     SharedObject,
     Sighting,
 )
+from baobab.sharing.stix.markings import KNOWN_IDS
 from baobab.sharing.stix.references import as_seen, references_of
 
 _S = TypeVar("_S", bound=SharedObject)
@@ -78,18 +79,29 @@ def visible(model: type[_S], who: Who) -> QuerySet[_S]:
     return queryset
 
 
+_TYPE_OF_MODEL: dict[type[SharedObject], str] = {
+    Indicator: "indicator--",
+    Report: "report--",
+    Sighting: "sighting--",
+    Relationship: "relationship--",
+}
+TLP_MARKING_IDS = frozenset(KNOWN_IDS)
+
+
 def hidden_ids(ids: Iterable[str], who: Who) -> set[str]:
     """Those of ``ids`` that name objects Baobab holds but ``who`` may not see."""
-    wanted = sorted(set(ids))
+    wanted = sorted(set(ids) - TLP_MARKING_IDS)  # the TLP markings are nobody's objects
     if not wanted:
         return set()
     viewer = as_viewer(who)
     held: set[str] = set()
     seen: set[str] = set()
-    for start in range(0, len(wanted), 500):
-        part = wanted[start : start + 500]
-        for model in HOLDING_MODELS:
-            same = model._default_manager.filter(stix_id__in=part)
+    for model in HOLDING_MODELS:
+        # A model holds ids of its own STIX type only (kept objects: any type).
+        prefix = _TYPE_OF_MODEL.get(model)
+        mine = [stix_id for stix_id in wanted if prefix is None or stix_id.startswith(prefix)]
+        for start in range(0, len(mine), 500):
+            same = model._default_manager.filter(stix_id__in=mine[start : start + 500])
             held.update(same.order_by().values_list("stix_id", flat=True))
             seen.update(restrict(same, viewer).order_by().values_list("stix_id", flat=True))
     return held - seen
