@@ -25,6 +25,7 @@ from baobab.core.permissions import has_role, is_community_admin, require_role
 from baobab.core.services import check_sharing_group, create_object, delete_object, update_object
 from baobab.sharing.models import (
     Indicator,
+    ObjectVersion,
     Relationship,
     Report,
     ReportAttachment,
@@ -98,8 +99,6 @@ def _update(
 
 
 def _delete(obj: SharedObject, *, acting_user: User | None) -> None:
-    from baobab.sharing.models import ObjectVersion  # noqa: PLC0415 - kept with the deletion
-
     if acting_user is not None:
         require_role(acting_user, obj.owner_team_id, Role.ANALYST)
     with transaction.atomic():

@@ -23,6 +23,7 @@ from baobab.sharing.filtersets import SharingGroupFilterSet
 from baobab.sharing.forms import GroupTeamForm, SharingGroupForm, show_service_errors
 from baobab.sharing.groups import administered_teams
 from baobab.sharing.views.access import get_group, member_required
+from baobab.sharing.views.deleting import confirm_delete
 
 PAGE_SIZE = 50
 GET_POST = require_http_methods(["GET", "POST"])
@@ -188,22 +189,12 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
     group = get_group(request, pk)
     if not groups.may_manage(user, group):
         raise PermissionDenied(_("Only the admins of the owner team manage this group."))
-    if request.method == "POST":
-        try:
-            groups.delete_group(group, acting_user=user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect(group_url(group))
-        messages.success(request, _("%(object)s was deleted.") % {"object": group.name})
-        return redirect("sharing:groups")
-    return render(
+    return confirm_delete(
         request,
-        "sharing/confirm_delete.html",
-        {
-            "tab": "groups",
-            "object": group.name,
-            "title": _("Delete %(object)s") % {"object": group.name},
-            "warning": _("Only a group nothing is shared with any more can be deleted."),
-            "cancel_url": group_url(group),
-        },
+        name=group.name,
+        delete=lambda: groups.delete_group(group, acting_user=user),
+        tab="groups",
+        warning=_("Only a group nothing is shared with any more can be deleted."),
+        cancel_url=group_url(group),
+        done_url=reverse("sharing:groups"),
     )

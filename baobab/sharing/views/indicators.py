@@ -25,6 +25,7 @@ from baobab.sharing.models import Indicator, Relationship, Sighting
 from baobab.sharing.queries import seen_contents, visible, visible_versions
 from baobab.sharing.services import require_sharer_of_a_team, sharing_teams
 from baobab.sharing.views.access import get_visible, may_change, member_required, require_sharer
+from baobab.sharing.views.deleting import confirm_delete
 from baobab.sharing.views.listing import filtered_list
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -189,20 +190,14 @@ def indicator_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete an indicator after confirmation, with its versions and sightings."""
     indicator = get_visible(request, Indicator, pk)
     require_sharer(request, indicator)
-    if request.method == "POST":
-        services.delete_indicator(indicator, acting_user=acting(request))
-        messages.success(request, _("%(object)s was deleted.") % {"object": indicator.value})
-        return redirect("sharing:indicators")
-    return render(
+    return confirm_delete(
         request,
-        "sharing/confirm_delete.html",
-        {
-            "tab": "indicators",
-            "object": indicator.value,
-            "title": _("Delete %(object)s") % {"object": indicator.value},
-            "warning": _("Its versions and the sightings of it go with it."),
-            "cancel_url": indicator_url(indicator),
-        },
+        name=indicator.value,
+        delete=lambda: services.delete_indicator(indicator, acting_user=acting(request)),
+        tab="indicators",
+        warning=_("Its versions and the sightings of it go with it."),
+        cancel_url=indicator_url(indicator),
+        done_url=reverse("sharing:indicators"),
     )
 
 

@@ -27,6 +27,7 @@ from baobab.sharing.models import Indicator, Report
 from baobab.sharing.queries import HOLDING_MODELS, hidden_ids, visible
 from baobab.sharing.services import require_sharer_of_a_team, sharing_teams
 from baobab.sharing.views.access import get_visible, may_change, member_required, require_sharer
+from baobab.sharing.views.deleting import confirm_delete
 from baobab.sharing.views.listing import filtered_list
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -208,18 +209,12 @@ def report_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete a report after confirmation, with its versions and files."""
     report = get_visible(request, Report, pk)
     require_sharer(request, report)
-    if request.method == "POST":
-        services.delete_report(report, acting_user=acting(request))
-        messages.success(request, _("%(object)s was deleted.") % {"object": report.title})
-        return redirect("sharing:reports")
-    return render(
+    return confirm_delete(
         request,
-        "sharing/confirm_delete.html",
-        {
-            "tab": "reports",
-            "object": report.title,
-            "title": _("Delete %(object)s") % {"object": report.title},
-            "warning": _("Its versions and its files go with it."),
-            "cancel_url": report_url(report),
-        },
+        name=report.title,
+        delete=lambda: services.delete_report(report, acting_user=acting(request)),
+        tab="reports",
+        warning=_("Its versions and its files go with it."),
+        cancel_url=report_url(report),
+        done_url=reverse("sharing:reports"),
     )
