@@ -34,7 +34,6 @@ from baobab.sharing.models import STIX_ID_LENGTH
 from baobab.sharing.stix import reading
 from baobab.sharing.stix.import_report import ImportReport, TypeCounts, report_of
 from baobab.sharing.stix.render import team_identity_id
-from baobab.sharing.stix.validation import bundle_errors
 from baobab.sharing.store import Incoming, store
 
 __all__ = [
@@ -195,6 +194,10 @@ def import_bundle(
         require_role(acting_user, team, Role.ANALYST)
     objects = _objects_of(bundle)
     _check_sharing(team, sharing)
+    # The validator takes most of a second to load: only imports pay for it,
+    # not every process that serves pages (the TAXII views import this module).
+    from baobab.sharing.stix.validation import bundle_errors  # noqa: PLC0415
+
     errors = bundle_errors(bundle)
     if errors:
         raise BundleRefusedError(errors)
