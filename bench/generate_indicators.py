@@ -20,12 +20,11 @@ import hashlib
 import ipaddress
 import itertools
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models, transaction
-from django.db.models import Field
+from django.db import connection, transaction
 from django.utils import timezone
 
 from baobab.core.choices import TLP, Distribution
@@ -34,6 +33,7 @@ from baobab.sharing.models import Indicator, ObjectVersion, SharedObject
 from baobab.sharing.stix.markings import TLP2_IDS
 from baobab.sharing.stix.patterns import pattern_of
 from baobab.sharing.stix.render import in_milliseconds, stix_time, team_identity_id
+from baobab.sharing.store import insert_rows
 from baobab.sharing.values import IndicatorType
 
 BATCH = 10_000
@@ -140,42 +140,6 @@ def _owners(teams: Sequence[Team], groups: Sequence[SharingGroup]) -> list[_Owne
     return owners
 
 
-def _converter(field: Field[Any, Any]) -> Callable[[Any], Any]:
-    """How a value of ``field`` is handed to the database driver (cheaply:
-    text, numbers and ids as they are)."""
-    if isinstance(field, models.DateTimeField):
-        return connection.ops.adapt_datetimefield_value
-    if isinstance(field, models.JSONField):
-        return lambda value: field.get_db_prep_save(value, connection)
-    return lambda value: value
-
-
-def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (values by attribute name; the others get their
-    defaults) with one ``executemany``: Django's ``bulk_create`` spends most of
-    its time building SQL, a tenth writing."""
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    defaults = {field.attname: field.get_default() for field in fields}
-    converters = [(field.attname, _converter(field)) for field in fields]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model
-        quote(model._meta.db_table),
-        ", ".join(quote(field.column or field.attname) for field in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            sql,
-            [
-                tuple(
-                    convert(row[name] if name in row else defaults[name])
-                    for name, convert in converters
-                )
-                for row in rows
-            ],
-        )
-
-
 def _name_recipients(
     model: type[SharedObject | ObjectVersion], rows: list[tuple[int, str, int]]
 ) -> None:
@@ -276,8 +240,8 @@ def _version(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write(rows: list[dict[str, Any]]) -> None:
-    _insert(Indicator, rows)
-    _insert(ObjectVersion, [_version(row) for row in rows])
+    insert_rows(Indicator, rows)
+    insert_rows(ObjectVersion, [_version(row) for row in rows])
     red = [
         (row["owner_team_id"], row["stix_id"], row["_recipient"])
         for row in rows
