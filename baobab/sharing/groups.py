@@ -8,21 +8,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError, Q, QuerySet
+from django.db.models import ProtectedError, QuerySet
 from django.utils.translation import gettext as _
 
 from baobab.core.choices import Role
 from baobab.core.models import SharingGroup, Team, User
 from baobab.core.permissions import has_role, is_community_admin, is_community_member, require_role
 from baobab.core.services import create_object, delete_object, update_object
-
-
-def groups_of(team: Team | int) -> QuerySet[SharingGroup]:
-    """The groups a team owns or belongs to: those it may share with."""
-    team_id = team if isinstance(team, int) else team.pk
-    return SharingGroup.objects.filter(
-        Q(owner_team_id=team_id) | Q(member_teams=team_id)
-    ).distinct()
 
 
 def visible_groups(user: User | None) -> QuerySet[SharingGroup]:
